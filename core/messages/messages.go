@@ -1,0 +1,128 @@
+// Package messages is the thread-safe conversation history of Go-LLMs'
+// MessageManager: add messages, read them back as deep copies, and keep the
+// history inside a message-count and a token budget, optionally never
+// dropping system messages.
+//
+// Variants (Registry):
+//   - seed:  the original's code paths and defects: token truncation only when
+//     over the message count, a token loop that keeps about (total − budget)
+//     tokens, O(n²) prepends, newest-first output from GetMessagesForModel, a
+//     recursive RLock when the limit is <= 0 (deadlocks behind a waiting
+//     writer), a token memo map written under the read lock and never pruned.
+//   - fixed: both budgets enforced on every add, chronological order, amortised
+//     O(1) append and drop, token counts stored with each message (memory bounded
+//     by the history), no lock taken twice.
+package messages
+
+import (
+	"strings"
+
+	"github.com/llmbench/llmbench/core/domain"
+	"github.com/llmbench/llmbench/core/registry"
+)
+
+// Manager is the MessageManager API every variant implements.
+type Manager interface {
+	AddMessage(domain.Message)
+	AddMessages([]domain.Message)
+	// GetMessages returns deep copies of the whole history.
+	GetMessages() []domain.Message
+	// GetMessagesForModel returns system messages plus the most recent others
+	// that fit in tokenLimit; tokenLimit <= 0 means everything.
+	GetMessagesForModel(tokenLimit int) []domain.Message
+	// SetSystemPrompt replaces every system message with one, placed first.
+	SetSystemPrompt(prompt string)
+	Reset()
+	GetTokenCount() int
+	GetMessageCount() int
+}
+
+// Config holds the budgets. Zero values take the original's defaults.
+type Config struct {
+	MaxMessages           int  `yaml:"max_messages" json:"max_messages"`
+	MaxTokens             int  `yaml:"max_tokens" json:"max_tokens"`
+	UseTokenTruncation    bool `yaml:"use_token_truncation" json:"use_token_truncation"`
+	KeepAllSystemMessages bool `yaml:"keep_system" json:"keep_system"`
+}
+
+// Defaults of the original library.
+const (
+	DefaultMaxMessages = 100
+	DefaultMaxTokens   = 16000
+)
+
+func (c Config) withDefaults() Config {
+	if c.MaxMessages <= 0 {
+		c.MaxMessages = DefaultMaxMessages
+	}
+	if c.MaxTokens <= 0 {
+		c.MaxTokens = DefaultMaxTokens
+	}
+	return c
+}
+
+// Registry holds the variants by name.
+var Registry = registry.New[func(Config) Manager]("messages")
+
+func init() {
+	Registry.Register("seed", "Go-LLMs MessageManager, defects kept", func(c Config) Manager { return newSeed(c) })
+	Registry.Register("fixed", "budgets enforced, chronological, O(1) append, bounded memory", func(c Config) Manager { return newFixed(c) })
+}
+
+// New builds the named variant.
+func New(variant string, cfg Config) (Manager, error) {
+	ctor, err := Registry.Get(variant)
+	if err != nil {
+		return nil, err
+	}
+	return ctor(cfg), nil
+}
+
+// Token costs of the original's estimate.
+const (
+	messageOverhead = 5
+	partOverhead    = 10
+	imageTokens     = 1000
+	mediaTokens     = 500 // file, audio, video
+)
+
+// EstimateTokens is the original's heuristic: about four characters a token
+// plus 5 per message; an image costs 1000, a file, audio or video part 500,
+// and every part after the first 10 more.
+func EstimateTokens(parts []domain.ContentPart) int {
+	n := messageOverhead
+	for i, p := range parts {
+		if i > 0 {
+			n += partOverhead
+		}
+		switch p.Type {
+		case domain.ContentImage:
+			n += imageTokens
+		case domain.ContentFile, domain.ContentAudio, domain.ContentVideo:
+			n += mediaTokens
+		default:
+			n += len(p.Text) / 4
+		}
+	}
+	return n
+}
+
+// truncateToTokens cuts a message's text so that its estimate fits in limit,
+// at a space near the cut where there is one, and marks the cut with "...".
+// Non-text parts are dropped: they cannot be cut.
+func truncateToTokens(msg domain.Message, limit int) domain.Message {
+	keep := (limit - messageOverhead) * 4
+	if keep < 0 {
+		keep = 0
+	}
+	text := msg.Text()
+	if len(text) > keep {
+		if keep > 20 {
+			if i := strings.LastIndexByte(text[keep-20:keep], ' '); i >= 0 {
+				keep = keep - 20 + i
+			}
+		}
+		text = text[:keep] + "..."
+	}
+	return domain.NewTextMessage(msg.Role, text)
+}
