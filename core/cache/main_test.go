@@ -11,7 +11,9 @@ import (
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-func conv(s string) []domain.Message { return []domain.Message{domain.NewTextMessage(domain.RoleUser, s)} }
+func conv(s string) []domain.Message {
+	return []domain.Message{domain.NewTextMessage(domain.RoleUser, s)}
+}
 
 func resp(s string) domain.Response { return domain.Response{Content: s} }
 

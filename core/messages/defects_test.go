@@ -80,7 +80,7 @@ func TestSeedDefectMessagesSystemMovedLast(t *testing.T) {
 
 func TestSeedDefectMessagesRecursiveRLockDeadlock(t *testing.T) {
 	forEachVariant(t, func(t *testing.T, v string) {
-		res := testkit.RunHelper(t, "nested-rlock:"+v, 3*time.Second)
+		res := testkit.RunHelper(t, "nested-rlock:"+v, 2*time.Second)
 		returned := strings.Contains(res.Output, "returned")
 		if v == "seed" {
 			assert.False(t, returned, "the seed must deadlock with a writer parked between its read locks")

@@ -20,7 +20,7 @@ type queue struct {
 	head  int
 }
 
-func (q *queue) len() int       { return len(q.items) - q.head }
+func (q *queue) len() int        { return len(q.items) - q.head }
 func (q *queue) at(i int) *entry { return &q.items[q.head+i] }
 func (q *queue) push(e entry)    { q.items = append(q.items, e) }
 

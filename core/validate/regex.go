@@ -157,5 +157,5 @@ func (c *noRegexCache) Compile(pattern string) (*regexp.Regexp, error) {
 	return regexp.Compile(pattern)
 }
 
-func (c *noRegexCache) Len() int         { return 0 }
+func (c *noRegexCache) Len() int        { return 0 }
 func (c *noRegexCache) Compiles() int64 { return c.compiles.Load() }

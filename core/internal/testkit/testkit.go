@@ -76,17 +76,26 @@ func WaitParkedOrExit(reason string) {
 }
 
 func waitParked(reason string, bound time.Duration) bool {
-	buf := make([]byte, 1<<20)
 	deadline := time.Now().Add(bound)
 	for time.Now().Before(deadline) {
-		n := runtime.Stack(buf, true)
-		for _, line := range strings.Split(string(buf[:n]), "\n") {
-			if strings.HasPrefix(line, "goroutine ") && strings.Contains(line, "["+reason) {
-				return true
-			}
+		if Parked(reason) {
+			return true
 		}
 		runtime.Gosched()
 		time.Sleep(time.Millisecond)
+	}
+	return false
+}
+
+// Parked reports whether some goroutine is parked now with a wait reason
+// that contains reason.
+func Parked(reason string) bool {
+	buf := make([]byte, 1<<20)
+	n := runtime.Stack(buf, true)
+	for _, line := range strings.Split(string(buf[:n]), "\n") {
+		if strings.HasPrefix(line, "goroutine ") && strings.Contains(line, "["+reason) {
+			return true
+		}
 	}
 	return false
 }

@@ -1,0 +1,58 @@
+//go:build !race
+
+package lifecycle
+
+import (
+	"runtime"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+)
+
+// TestSeedDefectLifecycleRacyCounterLosesUpdates needs a real data race, so
+// it only builds without the race detector (make test runs it that way).
+// Losses need the goroutines to overlap on two cores, which a busy machine
+// may not grant in one round; rounds repeat, up to a bound, until one loses.
+func TestSeedDefectLifecycleRacyCounterLosesUpdates(t *testing.T) {
+	if runtime.GOMAXPROCS(0) < 2 {
+		t.Skip("lost updates need two goroutines running at once: GOMAXPROCS < 2")
+	}
+	for _, name := range Counters.Names() {
+		t.Run("impl="+name, func(t *testing.T) {
+			ctor, _ := Counters.Get(name)
+			const goroutines, incs, maxRounds = 4, 1000000, 50
+			var lost int64
+			round := 0
+			for lost == 0 && round < maxRounds {
+				round++
+				lost = countLost(ctor(), goroutines, incs)
+				if name != "racy" {
+					break // one round is proof enough of exactness
+				}
+			}
+			t.Logf("updates lost: %d of %d (round %d)", lost, goroutines*incs, round)
+			if name == "racy" {
+				assert.Positive(t, lost)
+			} else {
+				assert.Zero(t, lost)
+			}
+		})
+	}
+}
+
+func countLost(c Counter, goroutines, incs int) int64 {
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for range goroutines {
+		wg.Go(func() {
+			<-start
+			for range incs {
+				c.Inc()
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	return int64(goroutines*incs) - c.Load()
+}
