@@ -8,4 +8,7 @@ require (
 	golang.org/x/sync v0.25.0
 )
 
-require go.yaml.in/yaml/v3 v3.0.6 // indirect
+require (
+	github.com/montanaflynn/stats v0.14.0 // indirect
+	go.yaml.in/yaml/v3 v3.0.6 // indirect
+)

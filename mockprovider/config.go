@@ -1,0 +1,212 @@
+package mockprovider
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Config describes one mock provider. Every field has a sensible zero value
+// except the latency distributions, which Default fills in.
+type Config struct {
+	// Name identifies the provider in results.
+	Name string `yaml:"name" json:"name"`
+	// Model is the model name the HTTP server reports.
+	Model string `yaml:"model" json:"model"`
+	// Seed makes every request's latencies, length and fault reproducible:
+	// the n-th request is the same whatever the interleaving.
+	Seed uint64 `yaml:"seed" json:"seed"`
+	// Capacity is how many requests are served at once; 0 is unlimited.
+	Capacity int `yaml:"capacity" json:"capacity"`
+	// MaxQueue bounds the requests waiting for a slot (FIFO); beyond it a
+	// request is refused with a rate-limit error. Absent: unbounded.
+	MaxQueue *int `yaml:"max_queue" json:"max_queue,omitempty"`
+	// LoadFactor stretches latencies as the provider fills up: every delay
+	// is multiplied by 1 + LoadFactor × u², u being the share of capacity in
+	// use when the request is admitted.
+	LoadFactor float64 `yaml:"load_factor" json:"load_factor"`
+	// TTFT is the time to the first token, from admission.
+	TTFT DistSpec `yaml:"ttft" json:"-"`
+	// TTFTPerPromptToken adds prefill time per prompt token (len/4 of the prompt).
+	TTFTPerPromptToken time.Duration `yaml:"ttft_per_prompt_token" json:"ttft_per_prompt_token"`
+	// ITL is the gap between consecutive tokens.
+	ITL DistSpec `yaml:"itl" json:"-"`
+	// OutputTokens is the number of tokens of a response (at least 1).
+	OutputTokens DistSpec `yaml:"output_tokens" json:"-"`
+	// Reply, when set, is the text answered, word by word (OutputTokens is
+	// then ignored); otherwise words are drawn from a fixed vocabulary.
+	Reply string `yaml:"reply" json:"reply,omitempty"`
+	// Faults are per-request probabilities; at most one fault hits a request.
+	Faults Faults `yaml:"faults" json:"faults"`
+}
+
+// Faults are injected per request, each with its probability.
+type Faults struct {
+	// RateLimit refuses the request at once with a RateLimitError.
+	RateLimit float64 `yaml:"rate_limit" json:"rate_limit"`
+	// RetryAfter is what a rate-limit error asks the client to wait.
+	RetryAfter time.Duration `yaml:"retry_after" json:"retry_after"`
+	// ServerError fails the request when its first token is due.
+	ServerError float64 `yaml:"server_error" json:"server_error"`
+	// Timeout hangs the request (holding its slot) until the caller's
+	// context ends.
+	Timeout float64 `yaml:"timeout" json:"timeout"`
+	// StreamCut ends the response part-way with ErrStreamCut.
+	StreamCut float64 `yaml:"stream_cut" json:"stream_cut"`
+	// Malformed makes the HTTP server send a broken chunk part-way; in
+	// process it has no effect.
+	Malformed float64 `yaml:"malformed" json:"malformed"`
+}
+
+// DefaultRetryAfter is used when a rate limit has no retry_after.
+const DefaultRetryAfter = time.Second
+
+// Default is a quick, realistic-looking model: lognormal TTFT (median 50 ms,
+// p99 250 ms), 10 ± 3 ms between tokens, 20 to 100 tokens, 256 slots.
+func Default() Config {
+	ms := func(v float64) *Quantity { return &Quantity{V: v * 1e6, IsDuration: true, Text: fmt.Sprintf("%gms", v)} }
+	n := func(v float64) *Quantity { return &Quantity{V: v, Text: fmt.Sprint(v)} }
+	return Config{
+		Name:         "mock",
+		Model:        "mock-gpt",
+		Seed:         1,
+		Capacity:     256,
+		TTFT:         DistSpec{Dist: "lognormal", Median: ms(50), P99: ms(250)},
+		ITL:          DistSpec{Dist: "normal", Mean: ms(10), Stddev: ms(3)},
+		OutputTokens: DistSpec{Dist: "uniform", Min: n(20), Max: n(100)},
+	}
+}
+
+// WithDefaults fills the unset latency distributions and names from Default.
+func (c Config) WithDefaults() Config {
+	d := Default()
+	if c.Name == "" {
+		c.Name = d.Name
+	}
+	if c.Model == "" {
+		c.Model = d.Model
+	}
+	if c.TTFT.Dist == "" && c.TTFT.Line == 0 {
+		c.TTFT = d.TTFT
+	}
+	if c.ITL.Dist == "" && c.ITL.Line == 0 {
+		c.ITL = d.ITL
+	}
+	if c.OutputTokens.Dist == "" && c.OutputTokens.Line == 0 {
+		c.OutputTokens = d.OutputTokens
+	}
+	if c.Faults.RetryAfter == 0 {
+		c.Faults.RetryAfter = DefaultRetryAfter
+	}
+	return c
+}
+
+// model is a checked Config with its distributions built.
+type model struct {
+	cfg          Config
+	ttft, itl    Dist
+	outputTokens Dist
+	replyWords   []string
+	faultCum     [5]float64 // cumulative: rate limit, server, timeout, cut, malformed
+}
+
+// Check validates the configuration; messages name the field (and its YAML
+// line where known), prefixed by where. Files are read relative to baseDir.
+func (c Config) Check(where, baseDir string) error {
+	_, err := c.build(where, baseDir)
+	return err
+}
+
+func (c Config) build(where, baseDir string) (*model, error) {
+	c = c.WithDefaults()
+	field := func(name string) string {
+		if where == "" {
+			return name
+		}
+		return where + "." + name
+	}
+	var errs []error
+	bad := func(name, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: %s", field(name), fmt.Sprintf(format, args...)))
+	}
+	if c.Capacity < 0 {
+		bad("capacity", "must not be negative (got %d); 0 means unlimited", c.Capacity)
+	}
+	if c.MaxQueue != nil && *c.MaxQueue < 0 {
+		bad("max_queue", "must not be negative (got %d); leave it out for an unbounded queue", *c.MaxQueue)
+	}
+	if c.LoadFactor < 0 {
+		bad("load_factor", "must not be negative (got %g)", c.LoadFactor)
+	}
+	if c.TTFTPerPromptToken < 0 {
+		bad("ttft_per_prompt_token", "must not be negative")
+	}
+	m := &model{cfg: c}
+	var err error
+	if m.ttft, err = c.TTFT.Build(Duration, field("ttft"), baseDir); err != nil {
+		errs = append(errs, err)
+	}
+	if m.itl, err = c.ITL.Build(Duration, field("itl"), baseDir); err != nil {
+		errs = append(errs, err)
+	}
+	if m.outputTokens, err = c.OutputTokens.Build(Count, field("output_tokens"), baseDir); err != nil {
+		errs = append(errs, err)
+	}
+	f := c.Faults
+	rates := []struct {
+		name string
+		v    float64
+	}{{"rate_limit", f.RateLimit}, {"server_error", f.ServerError}, {"timeout", f.Timeout}, {"stream_cut", f.StreamCut}, {"malformed", f.Malformed}}
+	total := 0.0
+	for i, r := range rates {
+		if r.v < 0 || r.v > 1 {
+			bad("faults."+r.name, "is a probability in [0, 1] (got %g)", r.v)
+		}
+		total += r.v
+		m.faultCum[i] = total
+	}
+	if total > 1+1e-9 {
+		bad("faults", "rates add up to %g; at most one fault hits a request, so they must add up to 1 or less", total)
+	}
+	if f.RetryAfter < 0 {
+		bad("faults.retry_after", "must not be negative")
+	}
+	if c.Reply != "" {
+		m.replyWords = splitWords(c.Reply)
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return m, nil
+}
+
+// LoadConfig reads a provider configuration from a YAML file; unknown
+// fields are errors. Messages start with the file name and line.
+func LoadConfig(path string) (Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return Config{}, err
+	}
+	var c Config
+	if err := DecodeStrict(data, &c); err != nil {
+		return Config{}, fmt.Errorf("%s: %w", path, err)
+	}
+	if err := c.Check("", filepath.Dir(path)); err != nil {
+		return Config{}, fmt.Errorf("%s: %w", path, err)
+	}
+	return c, nil
+}
+
+// DecodeStrict decodes one YAML document, refusing unknown fields.
+func DecodeStrict(data []byte, v any) error {
+	dec := yaml.NewDecoder(bytesReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(v); err != nil {
+		return cleanYAMLError(err)
+	}
+	return nil
+}
