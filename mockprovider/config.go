@@ -68,7 +68,9 @@ const DefaultRetryAfter = time.Second
 // Default is a quick, realistic-looking model: lognormal TTFT (median 50 ms,
 // p99 250 ms), 10 ± 3 ms between tokens, 20 to 100 tokens, 256 slots.
 func Default() Config {
-	ms := func(v float64) *Quantity { return &Quantity{V: v * 1e6, IsDuration: true, Text: fmt.Sprintf("%gms", v)} }
+	ms := func(v float64) *Quantity {
+		return &Quantity{V: v * 1e6, IsDuration: true, Text: fmt.Sprintf("%gms", v)}
+	}
 	n := func(v float64) *Quantity { return &Quantity{V: v, Text: fmt.Sprint(v)} }
 	return Config{
 		Name:         "mock",
