@@ -1,0 +1,89 @@
+// Command llmbench benchmarks and load-tests the concurrency primitives LLM
+// clients are built from, against mock LLM providers.
+//
+//	llmbench run scenarios/quickstart.yaml     drive load, report latency
+//	llmbench validate FILE                     check a scenario
+//	llmbench list                              scenarios, families, variants
+//	llmbench compare OLD NEW                   benchstat-grade comparison
+//	llmbench gate --baseline A --candidate B   fail on regressions (exit 1)
+//	llmbench report RESULTS                    self-contained HTML report
+//	llmbench mock serve                        OpenAI-compatible mock server
+//
+// Exit codes: 0 success, 1 a threshold or gate failed, 2 bad input, 130
+// interrupted (partial results were written).
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+)
+
+// Exit codes.
+const (
+	exitOK          = 0
+	exitFailed      = 1
+	exitBadInput    = 2
+	exitInterrupted = 130
+)
+
+// exitError carries an exit code; its message is printed unless empty.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+func badInput(err error) error { return &exitError{exitBadInput, err} }
+
+func badInputf(format string, args ...any) error { return badInput(fmt.Errorf(format, args...)) }
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// run executes one command line and returns its exit code.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	root := newRoot(stdout, stderr)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return exitOK
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.err != nil && ee.err.Error() != "" {
+			fmt.Fprintln(stderr, "llmbench:", ee.err)
+		}
+		return ee.code
+	}
+	// cobra's own errors: unknown commands and flags, wrong argument counts.
+	fmt.Fprintln(stderr, "llmbench:", err)
+	fmt.Fprintln(stderr, "Run 'llmbench --help' for usage.")
+	return exitBadInput
+}
+
+func newRoot(stdout, stderr io.Writer) *cobra.Command {
+	root := &cobra.Command{
+		Use:           "llmbench",
+		Short:         "Benchmark and load-test the concurrency primitives of LLM clients",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return badInput(err) })
+	root.AddCommand(newMockCmd())
+	return root
+}
