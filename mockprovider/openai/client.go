@@ -36,10 +36,10 @@ type ClientConfig struct {
 
 // Client is a domain.Provider over HTTP.
 type Client struct {
-	cfg    ClientConfig
-	key    string
-	http   *http.Client
-	url    string
+	cfg  ClientConfig
+	key  string
+	http *http.Client
+	url  string
 }
 
 // APIError is an error answer of the endpoint.
