@@ -1,0 +1,5 @@
+//go:build !race
+
+package bench
+
+var counterImpls = []string{"racy", "mutex", "atomic"}

@@ -1,0 +1,40 @@
+package bench
+
+import (
+	"testing"
+
+	"go.uber.org/goleak"
+)
+
+// Benchmarks start goroutines (pools, providers); every one must be gone
+// when the package's benchmarks and tests end. ants starts a default pool
+// of its own when imported; its two goroutines are the library's, not ours.
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m,
+		goleak.IgnoreTopFunction("github.com/panjf2000/ants/v2.(*poolCommon).purgeStaleWorkers"),
+		goleak.IgnoreTopFunction("github.com/panjf2000/ants/v2.(*poolCommon).ticktock"))
+}
+
+func TestWorkloadMix(t *testing.T) {
+	w := NewWorkload(1000, 90, true, 1)
+	c := w.Cursor()
+	writes, hot := 0, 0
+	for range workloadLen {
+		k, write := c.Next()
+		if write {
+			writes++
+		}
+		if k < 10 {
+			hot++
+		}
+		if k < 0 || k >= 1000 {
+			t.Fatalf("key %d out of range", k)
+		}
+	}
+	if share := float64(writes) / workloadLen; share < 0.08 || share > 0.12 {
+		t.Fatalf("write share %.3f, want about 0.10", share)
+	}
+	if hot < workloadLen/3 {
+		t.Fatalf("zipf: only %d of %d operations on the 10 hottest keys", hot, workloadLen)
+	}
+}

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Runs the benchmark suite into a Go benchmark format file.
+#   scripts/bench.sh OUT PASSES BENCHTIME CPUS BENCH [SKIP]
+# The test binary is built once and run PASSES times with -count 1, so that
+# the samples of one benchmark are spread over the whole run instead of
+# taken back to back (a burst of noise then hits every benchmark a little
+# rather than one benchmark a lot).
+set -euo pipefail
+out=$1 passes=$2 benchtime=$3 cpus=$4 bench=$5 skip=${6:-}
+cd "$(dirname "$0")/.."
+mkdir -p "$(dirname "$out")" bin
+go test -c -o bin/bench.test ./bench
+tmp=$(mktemp "$out.partial.XXXX")
+trap 'rm -f "$tmp"' EXIT
+{
+	echo "go: $(go env GOVERSION)"
+	echo "commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet 2>/dev/null || echo -dirty)"
+	echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+	echo "nproc: $(nproc)"
+	echo "benchtime: $benchtime"
+} > "$tmp"
+start=$(date +%s)
+for i in $(seq 1 "$passes"); do
+	echo "pass $i/$passes" >&2
+	(cd bench && ../bin/bench.test -test.run '^$' -test.bench "$bench" ${skip:+-test.skip "$skip"} \
+		-test.benchmem -test.benchtime "$benchtime" -test.cpu "$cpus" -test.count 1) >> "$tmp"
+done
+echo "wall: $(( $(date +%s) - start ))s for $passes passes" >&2
+mv "$tmp" "$out"
+trap - EXIT
+echo "wrote $out" >&2
