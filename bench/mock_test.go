@@ -59,7 +59,7 @@ func BenchmarkMockStream(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				snd, _ := stream.NewSender("ctx", 0)
-				s, err := p.OpenStream(ctx, 1, pool, snd)
+				s, err := p.OpenStream(ctx, userMsg, pool, snd)
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -89,7 +89,7 @@ func BenchmarkMockFidelity(b *testing.B) {
 			wg.Go(func() {
 				snd, _ := stream.NewSender("ctx", 0)
 				start := time.Now()
-				s, err := p.OpenStream(context.Background(), 0, pool, snd)
+				s, err := p.OpenStream(context.Background(), nil, pool, snd)
 				if err != nil {
 					b.Error(err)
 					return

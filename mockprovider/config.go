@@ -42,6 +42,16 @@ type Config struct {
 	Reply string `yaml:"reply" json:"reply,omitempty"`
 	// Faults are per-request probabilities; at most one fault hits a request.
 	Faults Faults `yaml:"faults" json:"faults"`
+	// Pauses freeze the whole provider (a GC storm, a failover): from At
+	// after its first request, for For, nothing is admitted and no token is
+	// sent; what was due meanwhile goes out when the pause ends.
+	Pauses []Pause `yaml:"pauses" json:"pauses,omitempty"`
+}
+
+// Pause is a window in which the provider answers nothing.
+type Pause struct {
+	At  time.Duration `yaml:"at" json:"at"`
+	For time.Duration `yaml:"for" json:"for"`
 }
 
 // Faults are injected per request, each with its probability.
@@ -176,6 +186,11 @@ func (c Config) build(where, baseDir string) (*model, error) {
 	}
 	if f.RetryAfter < 0 {
 		bad("faults.retry_after", "must not be negative")
+	}
+	for i, p := range c.Pauses {
+		if p.At < 0 || p.For <= 0 {
+			bad(fmt.Sprintf("pauses[%d]", i), "needs at >= 0 and for > 0 (got at %s, for %s)", p.At, p.For)
+		}
 	}
 	if c.Reply != "" {
 		m.replyWords = splitWords(c.Reply)

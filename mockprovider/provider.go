@@ -31,10 +31,12 @@ import (
 
 // Provider is a latency- and fault-injecting mock LLM.
 type Provider struct {
-	m     *model
-	clock Clock
-	adm   *admission
-	next  atomic.Uint64
+	m      *model
+	clock  Clock
+	adm    *admission
+	next   atomic.Uint64
+	epoch  sync.Once // the first request's arrival: pauses count from it
+	origin time.Time
 	stats struct {
 		requests, rateLimited, queueRejected, serverErrors, timeouts, streamCuts, malformed atomic.Uint64
 	}
@@ -100,6 +102,12 @@ func WithRequestIndex(ctx context.Context, n uint64) context.Context {
 	return context.WithValue(ctx, indexKey, n)
 }
 
+// RequestIndex is the plan index set by WithRequestIndex, if any.
+func RequestIndex(ctx context.Context) (uint64, bool) {
+	n, ok := ctx.Value(indexKey).(uint64)
+	return n, ok
+}
+
 // Trace receives what a provider call did; attach one with WithTrace.
 type Trace struct {
 	Index     uint64
@@ -138,7 +146,7 @@ type Call struct {
 // fault or a full queue is refused at once with a *RateLimitError. The
 // caller must Close the Call.
 func (p *Provider) Start(ctx context.Context, promptTokens int) (*Call, error) {
-	n, ok := ctx.Value(indexKey).(uint64)
+	n, ok := RequestIndex(ctx)
 	if !ok {
 		n = p.next.Add(1) - 1
 	}
@@ -166,6 +174,9 @@ func (p *Provider) Start(ctx context.Context, promptTokens int) (*Call, error) {
 		return nil, &RateLimitError{RetryAfter: p.m.cfg.Faults.RetryAfter}
 	}
 	queued := p.clock.Now()
+	if err := c.wait(ctx, p.resume(queued)); err != nil { // no admission in a pause
+		return nil, err
+	}
 	u, err := p.adm.acquire(ctx)
 	if err != nil {
 		if err == errQueueFull {
@@ -276,7 +287,23 @@ func (c *Call) Rest(ctx context.Context) (string, error) {
 // Deadline is when the token just returned by Next was due.
 func (c *Call) Deadline() time.Time { return c.due }
 
+// resume is t, or the end of the pause t falls in.
+func (p *Provider) resume(t time.Time) time.Time {
+	if len(p.m.cfg.Pauses) == 0 {
+		return t
+	}
+	p.epoch.Do(func() { p.origin = t })
+	for _, ps := range p.m.cfg.Pauses {
+		from := p.origin.Add(ps.At)
+		if to := from.Add(ps.For); !t.Before(from) && t.Before(to) {
+			return to
+		}
+	}
+	return t
+}
+
 func (c *Call) wait(ctx context.Context, due time.Time) error {
+	due = c.p.resume(due)
 	d := due.Sub(c.p.clock.Now())
 	if d <= 0 {
 		return ctx.Err()
@@ -412,12 +439,14 @@ func synthesize(p *domain.Property, text string) any {
 
 var plainStreams, _ = stream.NewPool("unpooled")
 
-// OpenStream starts a request and streams its tokens into a stream opened
-// from pool, each sent with snd, at their deadlines. Start's errors are
-// returned at once; later ones end the stream (see stream.Stream.Err).
-// The producer goroutine ends with the stream or with ctx.
-func (p *Provider) OpenStream(ctx context.Context, promptTokens int, pool stream.Pool, snd stream.Sender) (*stream.Stream, error) {
-	c, err := p.Start(ctx, promptTokens)
+// OpenStream starts a request for msgs and streams its tokens into a
+// stream opened from pool, each sent with snd, at their deadlines. Start's
+// errors are returned at once; later ones end the stream (see
+// stream.Stream.Err). The producer goroutine ends with the stream or with
+// ctx. The openai Client has the same method, so a load generator drives
+// both alike.
+func (p *Provider) OpenStream(ctx context.Context, msgs []domain.Message, pool stream.Pool, snd stream.Sender, _ ...domain.Option) (*stream.Stream, error) {
+	c, err := p.Start(ctx, MessageTokens(msgs))
 	if err != nil {
 		return nil, err
 	}
@@ -450,7 +479,7 @@ var ctxSender = func() stream.Sender { s, _ := stream.NewSender("ctx", 0); retur
 // the original library, a cut stream is told apart only by its missing
 // Finished token.
 func (p *Provider) Stream(ctx context.Context, prompt string, _ ...domain.Option) (domain.ResponseStream, error) {
-	s, err := p.OpenStream(ctx, PromptTokens(prompt), plainStreams, ctxSender)
+	s, err := p.OpenStream(ctx, []domain.Message{domain.NewTextMessage(domain.RoleUser, prompt)}, plainStreams, ctxSender)
 	if err != nil {
 		return nil, err
 	}
@@ -459,7 +488,7 @@ func (p *Provider) Stream(ctx context.Context, prompt string, _ ...domain.Option
 
 // StreamMessage streams the answer to a conversation.
 func (p *Provider) StreamMessage(ctx context.Context, msgs []domain.Message, _ ...domain.Option) (domain.ResponseStream, error) {
-	s, err := p.OpenStream(ctx, MessageTokens(msgs), plainStreams, ctxSender)
+	s, err := p.OpenStream(ctx, msgs, plainStreams, ctxSender)
 	if err != nil {
 		return nil, err
 	}

@@ -316,7 +316,7 @@ func TestCutStreamThroughEveryPool(t *testing.T) {
 				p := withFault(t, FaultStreamCut)
 				pl, _ := stream.NewPool(pool)
 				snd, _ := stream.NewSender("timer", time.Second)
-				s, err := p.OpenStream(context.Background(), 0, pl, snd)
+				s, err := p.OpenStream(context.Background(), nil, pl, snd)
 				require.NoError(t, err)
 				_, tokens, err := stream.Consume(s)
 				assert.ErrorIs(t, err, ErrStreamCut)
@@ -403,4 +403,23 @@ func TestConfigCheckAndLoad(t *testing.T) {
 	require.NoError(t, os.WriteFile(empty, nil, 0o644))
 	_, err = LoadConfig(empty)
 	assert.ErrorContains(t, err, "empty")
+}
+
+func TestPauseFreezesTheProvider(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cfg := constantConfig(10*time.Millisecond, 10*time.Millisecond, 5)
+		cfg.Pauses = []Pause{{At: 100 * time.Millisecond, For: time.Second}}
+		p := mustNew(t, cfg)
+		start := time.Now()
+		_, err := p.Generate(context.Background(), "q") // 50 ms, before the pause
+		require.NoError(t, err)
+		assert.Equal(t, 50*time.Millisecond, time.Since(start))
+		time.Sleep(60 * time.Millisecond) // now at 110 ms: paused until 1.1 s
+		_, err = p.Generate(context.Background(), "q")
+		require.NoError(t, err)
+		assert.Equal(t, 1100*time.Millisecond+50*time.Millisecond, time.Since(start), "admitted when the pause ends")
+
+		cfg.Pauses = []Pause{{At: -time.Second, For: 0}}
+		assert.ErrorContains(t, cfg.Check("", "."), "pauses[0]: needs at >= 0 and for > 0")
+	})
 }

@@ -16,7 +16,12 @@ import (
 
 	"github.com/llmbench/llmbench/core/domain"
 	"github.com/llmbench/llmbench/core/stream"
+	"github.com/llmbench/llmbench/mockprovider"
 )
+
+// RequestIndexHeader carries a load generator's request number to the mock
+// server.
+const RequestIndexHeader = "X-Llmbench-Request-Index"
 
 // ClientConfig locates an OpenAI-compatible endpoint.
 type ClientConfig struct {
@@ -124,6 +129,11 @@ func (c *Client) do(ctx context.Context, msgs []domain.Message, streamed bool, o
 	}
 	if c.key != "" {
 		hr.Header.Set("Authorization", "Bearer "+c.key)
+	}
+	if n, ok := mockprovider.RequestIndex(ctx); ok {
+		// The mock server plans the request by this index, so that a run
+		// over HTTP sends the same requests as one in process.
+		hr.Header.Set(RequestIndexHeader, strconv.FormatUint(n, 10))
 	}
 	resp, err := c.http.Do(hr)
 	if err != nil {

@@ -95,6 +95,14 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 	}
 	prompt := mockprovider.MessageTokens(msgs)
 	ctx := r.Context()
+	if h := r.Header.Get(RequestIndexHeader); h != "" {
+		n, err := strconv.ParseUint(h, 10, 64)
+		if err != nil {
+			writeError(w, http.StatusBadRequest, "invalid_request_error", "", RequestIndexHeader+" must be a request number")
+			return
+		}
+		ctx = mockprovider.WithRequestIndex(ctx, n)
+	}
 	c, err := s.p.Start(ctx, prompt)
 	if err != nil {
 		s.startError(w, err)

@@ -1,0 +1,147 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) {
+	if args := os.Getenv("LLMBENCH_CLI_ARGS"); args != "" {
+		// A child process: the real command line, with real signals.
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		code := run(ctx, strings.Fields(args), os.Stdout, os.Stderr)
+		stop()
+		os.Exit(code)
+	}
+	goleak.VerifyTestMain(m)
+}
+
+func cli(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = run(context.Background(), args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestRunWritesResults(t *testing.T) {
+	dir := t.TempDir()
+	code, out, errs := cli(t, "run", "testdata/tiny.yaml", "--out", dir, "--repeat", "2")
+	require.Equal(t, exitOK, code, errs)
+	assert.Contains(t, out, "cache=seed")
+	assert.Contains(t, out, "PASS  goroutines_leaked == 0")
+	for _, f := range []string{"results.json", "results.txt"} {
+		_, err := os.Stat(filepath.Join(dir, f))
+		assert.NoError(t, err, f)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "results.txt"))
+	require.NoError(t, err)
+	assert.Equal(t, 4, strings.Count(string(data), "BenchmarkScenario/scenario=tiny/cache="), "2 variants × 2 repetitions")
+}
+
+func TestExitCodes(t *testing.T) {
+	dir := t.TempDir()
+	cases := []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"run", "testdata/bad.yaml"}, exitBadInput, `testdata/bad.yaml:7: pipeline.cache.impl: unknown variant "lru"`},
+		{[]string{"run", "testdata/missing.yaml"}, exitBadInput, "no such file"},
+		{[]string{"run", "testdata/tiny.yaml", "--repeat", "0"}, exitBadInput, "--repeat 0: must be at least 1"},
+		{[]string{"run", "testdata/tiny.yaml", "--variant", "cache"}, exitBadInput, "want family=name"},
+		{[]string{"run", "testdata/tiny.yaml", "--variant", "cache=lru"}, exitBadInput, "unknown variant"},
+		{[]string{"run", "testdata/tiny.yaml", "--duration", "-1s"}, exitBadInput, "must be positive"},
+		{[]string{"run", "testdata/tiny.yaml", "--bogus"}, exitBadInput, "unknown flag: --bogus"},
+		{[]string{"run"}, exitBadInput, "accepts 1 arg"},
+		{[]string{"frobnicate"}, exitBadInput, `unknown command "frobnicate"`},
+		{[]string{"validate", "testdata/bad.yaml"}, exitBadInput, "unknown variant"},
+		{[]string{"mock", "serve", "--config", "testdata/tiny.yaml"}, exitBadInput, "field workload not found"},
+		{[]string{"mock", "serve", "--addr", "256.0.0.1:1"}, exitBadInput, "--addr 256.0.0.1:1"},
+		{[]string{"run", "testdata/tiny.yaml", "--out", dir, "--variant", "cache=seed", "--quiet"}, exitOK, ""},
+	}
+	for _, c := range cases {
+		code, _, errs := cli(t, c.args...)
+		assert.Equal(t, c.code, code, "%v: %s", c.args, errs)
+		assert.Contains(t, errs, c.want, c.args)
+	}
+}
+
+func TestThresholdFailureExitsOne(t *testing.T) {
+	s, err := os.ReadFile("testdata/tiny.yaml")
+	require.NoError(t, err)
+	path := filepath.Join(t.TempDir(), "fail.yaml")
+	require.NoError(t, os.WriteFile(path, append(s, []byte("  - ttft.p50 < 1us\n")...), 0o644))
+	code, out, errs := cli(t, "run", path, "--out", t.TempDir(), "--variant", "cache=sharded")
+	assert.Equal(t, exitFailed, code, errs)
+	assert.Contains(t, out, "FAIL  ttft.p50 < 1us")
+}
+
+func TestValidateAndList(t *testing.T) {
+	code, out, _ := cli(t, "validate", "testdata/tiny.yaml")
+	assert.Equal(t, exitOK, code)
+	assert.Contains(t, out, "ok: 2 variant(s) × 1 repetition(s), 300ms each")
+	code, out, _ = cli(t, "validate", "quickstart")
+	assert.Equal(t, exitOK, code, "ready scenarios by name")
+	assert.Contains(t, out, "cache=sharded/stream=safe")
+	code, out, _ = cli(t, "list")
+	assert.Equal(t, exitOK, code)
+	for _, want := range []string{"quickstart", "http-openai", "stream pool", "singleflight", "timeafter"} {
+		assert.Contains(t, out, want)
+	}
+}
+
+// TestInterruptWritesPartialResults runs llmbench in a child process, sends
+// it SIGINT mid-run, and checks the exit code and the partial results.
+func TestInterruptWritesPartialResults(t *testing.T) {
+	dir := t.TempDir()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), "LLMBENCH_CLI_ARGS=run testdata/slow.yaml --out "+dir+" --quiet")
+	var errb bytes.Buffer
+	cmd.Stderr = &errb
+	require.NoError(t, cmd.Start())
+	time.Sleep(1500 * time.Millisecond) // well into the run
+	require.NoError(t, cmd.Process.Signal(os.Interrupt))
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		_ = cmd.Process.Kill()
+		t.Fatal("llmbench did not stop after SIGINT")
+	}
+	assert.Equal(t, exitInterrupted, cmd.ProcessState.ExitCode(), errb.String())
+	assert.Contains(t, errb.String(), "interrupted")
+	data, err := os.ReadFile(filepath.Join(dir, "results.json"))
+	require.NoError(t, err)
+	var res struct {
+		Partial  bool
+		Variants []struct {
+			Reps []struct {
+				Scheduled int64
+				Outcomes  map[string]int64
+			} `json:"repetitions"`
+		}
+	}
+	require.NoError(t, json.Unmarshal(data, &res))
+	assert.True(t, res.Partial)
+	r := res.Variants[0].Reps[0]
+	var sum int64
+	for _, n := range r.Outcomes {
+		sum += n
+	}
+	assert.Positive(t, r.Scheduled)
+	assert.Equal(t, r.Scheduled, sum, "every scheduled request is accounted for")
+}
