@@ -37,7 +37,7 @@ type Provider struct {
 	next   atomic.Uint64
 	epoch  sync.Once // the first request's arrival: pauses count from it
 	origin time.Time
-	stats struct {
+	stats  struct {
 		requests, rateLimited, queueRejected, serverErrors, timeouts, streamCuts, malformed atomic.Uint64
 	}
 }
