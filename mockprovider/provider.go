@@ -88,37 +88,47 @@ func (p *Provider) Stats() Stats {
 	}
 }
 
-type ctxKey int
-
-const (
-	indexKey ctxKey = iota
-	traceKey
-)
+type ctxKey struct{}
 
 // WithRequestIndex makes the request use plan n instead of the next one in
 // arrival order. A load generator that numbers its requests this way gives
 // every variant it compares exactly the same requests.
 func WithRequestIndex(ctx context.Context, n uint64) context.Context {
-	return context.WithValue(ctx, indexKey, n)
+	return context.WithValue(ctx, ctxKey{}, &Trace{Index: n, indexed: true})
 }
 
-// RequestIndex is the plan index set by WithRequestIndex, if any.
+// RequestIndex is the plan index set by WithRequestIndex (or
+// Trace.UseIndex), if any.
 func RequestIndex(ctx context.Context) (uint64, bool) {
-	n, ok := ctx.Value(indexKey).(uint64)
-	return n, ok
+	if t, ok := ctx.Value(ctxKey{}).(*Trace); ok && t.indexed {
+		return t.Index, true
+	}
+	return 0, false
 }
 
-// Trace receives what a provider call did; attach one with WithTrace.
+// Trace receives what a provider call did; attach one with WithTrace. One
+// context value carries both the plan index and the trace, so that a load
+// generator pays for one allocation per request, not two.
 type Trace struct {
 	Index     uint64
 	Fault     Fault
 	Tokens    int
 	QueueWait time.Duration
+	indexed   bool // Index was chosen by the caller
+	fill      bool // the provider fills the fields
 }
 
-// WithTrace asks the provider to fill t for the request made with ctx.
+// UseIndex makes the request traced by t use plan n.
+func (t *Trace) UseIndex(n uint64) { t.Index, t.indexed = n, true }
+
+// WithTrace asks the provider to fill t for the request made with ctx. Only
+// one provider may serve a traced request (a fan-out must not share one).
 func WithTrace(ctx context.Context, t *Trace) context.Context {
-	return context.WithValue(ctx, traceKey, t)
+	if n, ok := RequestIndex(ctx); ok && !t.indexed {
+		t.UseIndex(n)
+	}
+	t.fill = true
+	return context.WithValue(ctx, ctxKey{}, t)
 }
 
 var errQueueFull = errors.New("queue full")
@@ -139,21 +149,24 @@ type Call struct {
 	i         int
 	due       time.Time
 	timer     Timer
-	closed    bool
 }
 
 // Start draws the n-th request's plan, then waits for a slot. A rate-limit
 // fault or a full queue is refused at once with a *RateLimitError. The
 // caller must Close the Call.
 func (p *Provider) Start(ctx context.Context, promptTokens int) (*Call, error) {
-	n, ok := RequestIndex(ctx)
-	if !ok {
+	trace, _ := ctx.Value(ctxKey{}).(*Trace)
+	var n uint64
+	if trace != nil && trace.indexed {
+		n = trace.Index
+	} else {
 		n = p.next.Add(1) - 1
 	}
+	if trace != nil && !trace.fill {
+		trace = nil // an index only: nothing to fill
+	}
 	p.stats.requests.Add(1)
-	c := &Call{p: p, Index: n}
-	c.pcg.Seed(p.m.cfg.Seed, n)
-	c.rng = rand.New(&c.pcg)
+	c := getCall(p, n)
 	// The draws come in a fixed order, so the plan depends on (seed, n) only.
 	c.Fault = p.m.fault(c.rng.Float64())
 	ttft := p.m.ttft.Sample(c.rng) + float64(p.m.cfg.TTFTPerPromptToken)*float64(promptTokens)
@@ -165,20 +178,22 @@ func (p *Provider) Start(ctx context.Context, promptTokens int) (*Call, error) {
 	if c.Fault == FaultStreamCut {
 		c.cutAt = c.rng.IntN(c.Tokens)
 	}
-	trace, _ := ctx.Value(traceKey).(*Trace)
 	if trace != nil {
-		*trace = Trace{Index: n, Fault: c.Fault, Tokens: c.Tokens}
+		trace.Index, trace.Fault, trace.Tokens, trace.QueueWait = n, c.Fault, c.Tokens, 0
 	}
 	if c.Fault == FaultRateLimit {
 		p.stats.rateLimited.Add(1)
+		putCall(c)
 		return nil, &RateLimitError{RetryAfter: p.m.cfg.Faults.RetryAfter}
 	}
 	queued := p.clock.Now()
 	if err := c.wait(ctx, p.resume(queued)); err != nil { // no admission in a pause
+		putCall(c)
 		return nil, err
 	}
 	u, err := p.adm.acquire(ctx)
 	if err != nil {
+		putCall(c)
 		if err == errQueueFull {
 			p.stats.queueRejected.Add(1)
 			return nil, &RateLimitError{RetryAfter: p.m.cfg.Faults.RetryAfter, QueueFull: true}
@@ -321,16 +336,39 @@ func (c *Call) wait(ctx context.Context, due time.Time) error {
 	}
 }
 
-// Close releases the call's slot. It is safe to call twice.
+// Close releases the call's slot and the Call itself, which is reused:
+// call it exactly once, and use the Call no more.
 func (c *Call) Close() {
-	if c.closed {
-		return
-	}
-	c.closed = true
+	c.p.adm.release()
+	putCall(c)
+}
+
+// Calls are pooled with their random source: a request at zero latency
+// then allocates almost nothing in the mock.
+var callPool = sync.Pool{New: func() any {
+	c := &Call{}
+	c.rng = rand.New(&c.pcg)
+	return c
+}}
+
+func getCall(p *Provider, n uint64) *Call {
+	c := callPool.Get().(*Call)
+	rng := c.rng
+	*c = Call{p: p, Index: n, rng: rng}
+	c.pcg.Seed(p.m.cfg.Seed, n)
+	return c
+}
+
+// putCall returns c to the pool. Its timer is not kept: a timer belongs to
+// where it was made (a synctest bubble, for one), and one that never fired
+// costs nothing to drop.
+func putCall(c *Call) {
 	if c.timer != nil {
 		c.timer.Stop()
+		c.timer = nil
 	}
-	c.p.adm.release()
+	c.p = nil
+	callPool.Put(c)
 }
 
 // vocabulary is what answers are made of when no reply is configured.

@@ -719,3 +719,15 @@ func (s *Scenario) SetDuration(d time.Duration) error {
 	s.Workload.Duration, s.Workload.Requests = d, 0
 	return nil
 }
+
+// SetRate replaces the rate (the --rate flag).
+func (s *Scenario) SetRate(r float64) error {
+	switch {
+	case r <= 0:
+		return fmt.Errorf("--rate %g: must be positive", r)
+	case s.Workload.Arrival == "ramp" || s.Workload.Arrival == "burst":
+		return fmt.Errorf("--rate: a %s arrival has no single rate", s.Workload.Arrival)
+	}
+	s.Workload.Rate = r
+	return nil
+}

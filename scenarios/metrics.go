@@ -42,6 +42,7 @@ var scalarMetrics = map[string]struct {
 	doc  string
 }{
 	"rps":               {kindNumber, "successful requests per second"},
+	"achieved_rate":     {kindNumber, "requests sent per second by the open loop (the target rate when it keeps up)"},
 	"tokens_per_s":      {kindNumber, "output tokens per second"},
 	"error_rate":        {kindRatio, "share of scheduled requests that failed, timed out or were cancelled"},
 	"timeout_rate":      {kindRatio, "share of scheduled requests that timed out"},

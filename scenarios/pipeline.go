@@ -220,7 +220,8 @@ var errInvalidAnswer = errors.New("answer failed validation")
 
 // do sends request r through the pipeline.
 func (p *pipeline) do(ctx context.Context, r *request) error {
-	rng := rand.New(rand.NewPCG(p.prompt.seed, r.index))
+	r.pcg.Seed(p.prompt.seed, r.index)
+	rng := r.rng
 	r.firstByte = p.pool != nil
 	user := p.userTurn(r, rng)
 	var hist messages.Manager
@@ -273,9 +274,6 @@ func (p *pipeline) do(ctx context.Context, r *request) error {
 
 // answer calls the provider, streamed when the pipeline streams.
 func (p *pipeline) answer(ctx context.Context, r *request, msgs []domain.Message) (string, error) {
-	if p.traced {
-		ctx = mockprovider.WithTrace(ctx, &r.trace)
-	}
 	if p.pool == nil {
 		resp, err := p.call.GenerateMessage(ctx, msgs)
 		if err != nil {
@@ -341,12 +339,34 @@ func (p *pipeline) userTurn(r *request, rng *rand.Rand) domain.Message {
 	} else {
 		key = int(r.index)
 	}
-	text := "question " + strconv.Itoa(key) + ": " + filler[:4*n]
-	msg := domain.NewTextMessage(domain.RoleUser, text)
+	var msg domain.Message
+	if p.keys == nil && !p.keepText {
+		// Nothing keys on the question: spare the harness a string.
+		msg = domain.NewTextMessage(domain.RoleUser, filler[:4*n])
+	} else {
+		msg = domain.NewTextMessage(domain.RoleUser, question(key)+filler[:4*n])
+	}
 	if p.prompt.multimodal > 0 && rng.Float64() < p.prompt.multimodal {
 		msg.Content = append(msg.Content, image)
 	}
 	return msg
+}
+
+// questions holds the first cache keys' prefixes, so that the common case
+// formats no number.
+var questions = func() []string {
+	out := make([]string, 4096)
+	for i := range out {
+		out[i] = "question " + strconv.Itoa(i) + ": "
+	}
+	return out
+}()
+
+func question(k int) string {
+	if k < len(questions) {
+		return questions[k]
+	}
+	return "question " + strconv.Itoa(k) + ": "
 }
 
 // history is the pool of earlier turns a request without a messages stage

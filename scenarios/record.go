@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"math/rand/v2"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -68,15 +69,21 @@ type request struct {
 	lastTok   time.Time
 	streamed  bool // tokens arrived one by one (ITL and TPOT apply)
 	firstByte bool // the pipeline streams, so time to first content means something
+	pcg       rand.PCG
+	rng       *rand.Rand // draws the request's prompt; reseeded per request
 }
 
-var requestPool = sync.Pool{New: func() any { return &request{itl: make([]time.Duration, 0, 64)} }}
+var requestPool = sync.Pool{New: func() any {
+	r := &request{itl: make([]time.Duration, 0, 64)}
+	r.rng = rand.New(&r.pcg)
+	return r
+}}
 
 func getRequest() *request { return requestPool.Get().(*request) }
 
 func putRequest(r *request) {
-	itl, text := r.itl[:0], r.text[:0]
-	*r = request{itl: itl, text: text}
+	itl, text, rng := r.itl[:0], r.text[:0], r.rng
+	*r = request{itl: itl, text: text, rng: rng}
 	requestPool.Put(r)
 }
 

@@ -58,6 +58,10 @@ type RepResult struct {
 	Started   time.Time     `json:"started"`
 	Measured  time.Duration `json:"measured_ns"` // from the warm-up's end to the last completion
 	Scheduled int64         `json:"scheduled"`
+	// SendSpan is how long the open loop took to send the measured
+	// requests (first intended to last actual send): the achieved rate is
+	// Scheduled/SendSpan, the target's when the generator keeps up.
+	SendSpan time.Duration `json:"send_span_ns,omitempty"`
 	// Outcomes: ok, timeout, cancelled, dropped and error:<kind>; they add
 	// up to Scheduled.
 	Outcomes         map[string]int64 `json:"outcomes"`
@@ -70,6 +74,7 @@ type RepResult struct {
 	CPU              time.Duration    `json:"cpu_ns"`
 	GCPause          time.Duration    `json:"gc_pause_ns"`
 	NumGC            uint64           `json:"num_gc"`
+	RSS              uint64           `json:"rss_bytes"` // resident set after the repetition (Linux)
 	Histograms       map[string]Hist  `json:"histograms"`
 	Windows          []Window         `json:"windows"`
 	Warnings         []string         `json:"warnings,omitempty"`
@@ -140,7 +145,7 @@ func (h Hist) Histogram() *hdr.Histogram {
 type Summary struct {
 	Scheduled, OK, Errors, Timeouts, Cancelled, Dropped int64
 	ErrorKinds                                          map[string]int64
-	Measured                                            time.Duration
+	Measured, SendSpan                                  time.Duration
 	Tokens, CacheHits, CacheLookups                     int64
 	GoroutinesLeaked                                    int
 	AllocBytes, AllocObjects                            uint64
@@ -167,6 +172,7 @@ func (v *VariantResult) Summarize() *Summary {
 			}
 		}
 		s.Measured += r.Measured
+		s.SendSpan += r.SendSpan
 		s.Tokens += r.Tokens
 		s.CacheHits += r.CacheHits
 		s.CacheLookups += r.CacheLookups
@@ -197,6 +203,8 @@ func (s *Summary) Metric(name string) (float64, bool) {
 	switch name {
 	case "rps":
 		return per(float64(s.OK), secs), true
+	case "achieved_rate":
+		return per(sched, s.SendSpan.Seconds()), true
 	case "tokens_per_s":
 		return per(float64(s.Tokens), secs), true
 	case "error_rate":

@@ -209,9 +209,21 @@ func runOne(ctx context.Context, s *Scenario, v Variant, rep int, keys *zipfTabl
 		return RepResult{}, err
 	}
 	w := &s.Workload
-	// In-flight requests live under their own context, cancelled only after
-	// the grace period that follows an interrupt.
-	inflight, cancelInflight := context.WithCancel(context.Background())
+	// In-flight requests live under their own contexts, cancelled only after
+	// the grace period that follows an interrupt. A request's context
+	// registers with its parent under the parent's lock: sharding the parent
+	// keeps that lock from serialising every request of a fast run.
+	var inflights [numShards]context.Context
+	var cancels [numShards]context.CancelFunc
+	for i := range inflights {
+		inflights[i], cancels[i] = context.WithCancel(context.Background())
+	}
+	inflight := inflights[0]
+	cancelInflight := func() {
+		for _, c := range cancels {
+			c()
+		}
+	}
 	defer cancelInflight()
 	stopGrace := context.AfterFunc(ctx, func() {
 		t := time.NewTimer(o.Grace)
@@ -240,12 +252,20 @@ func runOne(ctx context.Context, s *Scenario, v Variant, rep int, keys *zipfTabl
 		r := getRequest()
 		r.index, r.intended, r.measured = idx, intended, measured
 		r.sent = time.Now()
-		reqCtx, cancel := context.WithTimeout(inflight, w.Timeout)
-		reqCtx = mockprovider.WithRequestIndex(reqCtx, idx)
+		parent := inflights[idx%numShards]
+		reqCtx, cancel := context.WithTimeout(parent, w.Timeout)
+		// One context value carries the plan index, and the trace where one
+		// provider serves the request.
+		if p.traced {
+			r.trace.UseIndex(idx)
+			reqCtx = mockprovider.WithTrace(reqCtx, &r.trace)
+		} else {
+			reqCtx = mockprovider.WithRequestIndex(reqCtx, idx)
+		}
 		err := p.do(reqCtx, r)
 		r.end = time.Now()
 		if err != nil {
-			r.outcome, r.errKind = classify(err, reqCtx, inflight)
+			r.outcome, r.errKind = classify(err, reqCtx, parent)
 		}
 		cancel()
 		rec.record(r)
@@ -291,6 +311,9 @@ func runOne(ctx context.Context, s *Scenario, v Variant, rep int, keys *zipfTabl
 			rr.Histograms[HistNames[i]] = histOf(h)
 		}
 	}
+	if lag.sent > 1 {
+		rr.SendSpan = lag.last.Sub(lag.first)
+	}
 	if msg := lag.warning(w.Rate); msg != "" {
 		rr.Warnings = append(rr.Warnings, msg)
 	}
@@ -318,8 +341,9 @@ func settleGoroutines(before int) int {
 
 // lagWatch follows how late the generator sends.
 type lagWatch struct {
-	late, sent int64
-	worst      time.Duration
+	late, sent  int64
+	worst       time.Duration
+	first, last time.Time // first measured intended time, last actual send
 }
 
 // lateAfter is the lateness from which a send counts as late: well above
@@ -342,6 +366,11 @@ func (l *lagWatch) warning(rate float64) string {
 // rather than drifting.
 func openLoop(ctx context.Context, w *Workload, seed uint64, start time.Time, rec *recorder, scheduled *atomic.Int64,
 	wg *sync.WaitGroup, serve func(uint64, time.Time, bool), lag *lagWatch) {
+	workers := newWorkerPool(serve)
+	defer func() {
+		wg.Wait()
+		workers.close()
+	}()
 	arr := newArrivals(w, seed)
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
@@ -370,8 +399,14 @@ func openLoop(ctx context.Context, w *Workload, seed uint64, start time.Time, re
 			rec.drop(measured)
 			continue
 		}
-		if late := time.Since(intended); measured {
+		if measured {
+			now := time.Now()
+			late := now.Sub(intended)
+			if lag.sent == 0 {
+				lag.first = intended
+			}
 			lag.sent++
+			lag.last = now
 			if late > lateAfter {
 				lag.late++
 			}
@@ -379,8 +414,51 @@ func openLoop(ctx context.Context, w *Workload, seed uint64, start time.Time, re
 		}
 		rec.inFlight.Add(1)
 		wg.Add(1)
-		go serve(idx, intended, measured)
+		workers.submit(job{idx, intended, measured})
 	}
+}
+
+// job is one request for a worker.
+type job struct {
+	idx      uint64
+	intended time.Time
+	measured bool
+}
+
+// workerPool runs the open loop's requests. A request goes to an idle
+// worker if there is one, or to a new one: workers keep their grown stacks
+// from request to request, where a goroutine per request would grow a new
+// stack every time (a measurable share of the harness's cost at high rates).
+type workerPool struct {
+	work  chan job
+	serve func(uint64, time.Time, bool)
+	wg    sync.WaitGroup
+}
+
+func newWorkerPool(serve func(uint64, time.Time, bool)) *workerPool {
+	return &workerPool{work: make(chan job), serve: serve}
+}
+
+func (p *workerPool) submit(j job) {
+	select {
+	case p.work <- j:
+	default:
+		p.wg.Add(1)
+		go p.worker(j)
+	}
+}
+
+func (p *workerPool) worker(j job) {
+	defer p.wg.Done()
+	for ok := true; ok; j, ok = <-p.work {
+		p.serve(j.idx, j.intended, j.measured)
+	}
+}
+
+// close stops the idle workers, once every request has been served.
+func (p *workerPool) close() {
+	close(p.work)
+	p.wg.Wait()
 }
 
 // closedLoop runs Concurrency users, each sending its next request when the
@@ -517,4 +595,20 @@ func (rec *recorder) progress() (ok, errs, done int64) {
 		s.mu.Unlock()
 	}
 	return
+}
+
+// residentBytes is the process's resident set size (0 where unknown).
+func residentBytes() uint64 {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			var kb uint64
+			fmt.Sscanf(strings.TrimSpace(v), "%d", &kb)
+			return kb << 10
+		}
+	}
+	return 0
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"time"
@@ -33,6 +34,8 @@ func newRunCmd() *cobra.Command {
 		repeat   int
 		duration time.Duration
 		seed     uint64
+		rate     float64
+		cpuprof  string
 		quiet    bool
 		report   bool
 	)
@@ -76,6 +79,11 @@ results measured so far are written, marked partial).`,
 			if cmd.Flags().Changed("seed") {
 				s.Seed = seed
 			}
+			if cmd.Flags().Changed("rate") {
+				if err := s.SetRate(rate); err != nil {
+					return badInput(err)
+				}
+			}
 			if out == "" {
 				out = filepath.Join("results", s.Name+"-"+time.Now().Format("20060102-150405"))
 			}
@@ -86,6 +94,17 @@ results measured so far are written, marked partial).`,
 			}
 			if !quiet {
 				fmt.Fprintf(stderr, "llmbench: %s: %d variant(s) × %d repetition(s)\n", s.Name, len(s.Expand()), s.Repeat)
+			}
+			if cpuprof != "" {
+				f, err := os.Create(cpuprof)
+				if err != nil {
+					return badInputf("--cpuprofile: %v", err)
+				}
+				defer f.Close()
+				if err := pprof.StartCPUProfile(f); err != nil {
+					return err
+				}
+				defer pprof.StopCPUProfile()
 			}
 			res, runErr := scenarios.Run(cmd.Context(), s, opts)
 			interrupted := errors.Is(runErr, context.Canceled)
@@ -135,8 +154,10 @@ results measured so far are written, marked partial).`,
 	f.IntVar(&repeat, "repeat", 0, "repetitions of every variant (overrides the scenario)")
 	f.DurationVar(&duration, "duration", 0, "measured duration of each run (overrides the scenario)")
 	f.Uint64Var(&seed, "seed", 0, "random seed (overrides the scenario)")
+	f.Float64Var(&rate, "rate", 0, "requests per second of an open loop or paced closed loop (overrides the scenario)")
 	f.BoolVar(&quiet, "quiet", false, "no progress and no tables, only errors and file names")
 	f.BoolVar(&report, "report", false, "also write report.html beside the results")
+	f.StringVar(&cpuprof, "cpuprofile", "", "write a CPU profile of the run (the harness's own cost included) to this file")
 	return cmd
 }
 
