@@ -154,18 +154,22 @@ func benchKV(b *testing.B, mk func() (kv, cache.Cache), nkeys int, w *Workload) 
 	}
 	m, c := filled.m, filled.c
 	var hits, sets atomic.Int64
+	slow := slowdownFor(b)
 	b.ReportAllocs()
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		cur := w.Cursor()
+		extra := counter{s: slow}
 		var h, s int64
 		for pb.Next() {
 			i, write := cur.Next()
-			if write {
-				m.set(keys[i])
-				s++
-			} else if m.get(keys[i]) {
-				h++
+			for again := true; again; again = extra.extra() {
+				if write {
+					m.set(keys[i])
+					s++
+				} else if m.get(keys[i]) {
+					h++
+				}
 			}
 		}
 		hits.Add(h)

@@ -38,3 +38,19 @@ func TestWorkloadMix(t *testing.T) {
 		t.Fatalf("zipf: only %d of %d operations on the 10 hottest keys", hot, workloadLen)
 	}
 }
+
+func TestSlowdownCycle(t *testing.T) {
+	c := counter{s: slowdown{every: 10}}
+	extra := 0
+	for range 1000 {
+		if c.extra() {
+			extra++
+		}
+	}
+	if extra != 100 {
+		t.Fatalf("10%%: %d extra operations in 1000, want 100", extra)
+	}
+	if (&counter{}).extra() {
+		t.Fatal("no slowdown: no extra operation")
+	}
+}

@@ -41,9 +41,12 @@ func BenchmarkStreamPool(b *testing.B) {
 			b.Run(fmt.Sprintf("impl=%s/tokens=%d", impl, n), func(b *testing.B) {
 				pool, _ := stream.NewPool(impl)
 				texts := tokenTexts(n)
+				extra := counter{s: slowdownFor(b)}
 				b.ReportAllocs()
 				for b.Loop() {
-					streamOnce(b, pool, "ctx", texts)
+					for again := true; again; again = extra.extra() {
+						streamOnce(b, pool, "ctx", texts)
+					}
 				}
 				st := pool.Stats()
 				b.ReportMetric(float64(st.Allocated)/float64(st.Opened), "chans-alloc/op")
