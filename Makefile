@@ -63,3 +63,24 @@ fidelity:
 ## baseline-bench: refresh the committed benchmark baseline.
 baseline-bench:
 	scripts/bench.sh results/baseline/bench.txt $(BENCH_PASSES) $(BENCH_TIME) $(BENCH_CPUS) '$(BENCH)' MockFidelity
+
+# ---- regression gate ----------------------------------------------------
+# The allocation gate CI runs: a subset whose allocations are deterministic
+# (no sync.Pool under RunParallel, where the GC decides), -cpu 1, 10 samples.
+GATE_BENCH ?= BenchmarkCacheEvict|BenchmarkTokenPool|BenchmarkResponsePool|BenchmarkStreamSender/impl=.*/tokens=16|BenchmarkMessages/impl=.*/history=100/op=.*/mode=serial
+GATE_OUT ?= results/gate-candidate.txt
+
+.PHONY: gate gate-allocs baseline
+
+## gate-allocs: the allocation gate of CI (allocs/op and B/op against the baseline).
+gate-allocs:
+	scripts/bench.sh $(GATE_OUT) 1 20ms 1 '$(GATE_BENCH)' '' 10
+	$(GO) run ./cmd/llmbench gate --baseline results/baseline/bench.txt --candidate $(GATE_OUT) --units allocs/op,B/op
+
+## gate FILE=...: gate a full run of make bench against the baseline (all units).
+gate:
+	@test -n "$(FILE)" || { echo "usage: make gate FILE=results/bench-....txt"; exit 2; }
+	$(GO) run ./cmd/llmbench gate --baseline results/baseline/bench.txt --candidate $(FILE)
+
+## baseline: refresh the committed benchmark baseline (make bench, about 18 minutes).
+baseline: baseline-bench

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Runs the benchmark suite into a Go benchmark format file.
-#   scripts/bench.sh OUT PASSES BENCHTIME CPUS BENCH [SKIP]
+#   scripts/bench.sh OUT PASSES BENCHTIME CPUS BENCH [SKIP] [COUNT]
 # The test binary is built once and run PASSES times with -count 1, so that
 # the samples of one benchmark are spread over the whole run instead of
 # taken back to back (a burst of noise then hits every benchmark a little
 # rather than one benchmark a lot).
 set -euo pipefail
-out=$1 passes=$2 benchtime=$3 cpus=$4 bench=$5 skip=${6:-}
+out=$1 passes=$2 benchtime=$3 cpus=$4 bench=$5 skip=${6:-} count=${7:-1}
 cd "$(dirname "$0")/.."
 mkdir -p "$(dirname "$out")" bin
 go test -c -o bin/bench.test ./bench
@@ -18,12 +18,16 @@ trap 'rm -f "$tmp"' EXIT
 	echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
 	echo "nproc: $(nproc)"
 	echo "benchtime: $benchtime"
+	# Directions of the suite's custom units, for benchstat and llmbench gate.
+	for u in ops/s tokens/s; do echo "Unit $u better=higher"; done
+	for u in lost-usage/op chans-alloc/op dup-compiles/op result-allocs/op dup-computes/op \
+		calls-running/op lost/op ns/task ns/token; do echo "Unit $u better=lower"; done
 } > "$tmp"
 start=$(date +%s)
 for i in $(seq 1 "$passes"); do
 	echo "pass $i/$passes" >&2
 	(cd bench && ../bin/bench.test -test.run '^$' -test.bench "$bench" ${skip:+-test.skip "$skip"} \
-		-test.benchmem -test.benchtime "$benchtime" -test.cpu "$cpus" -test.count 1) >> "$tmp"
+		-test.benchmem -test.benchtime "$benchtime" -test.cpu "$cpus" -test.count "$count") >> "$tmp"
 done
 echo "wall: $(( $(date +%s) - start ))s for $passes passes" >&2
 mv "$tmp" "$out"
