@@ -282,6 +282,9 @@ func writeAtomic(path string, write func(io.Writer) error) (err error) {
 	if err = tmp.Close(); err != nil {
 		return err
 	}
+	if err = os.Chmod(tmp.Name(), 0o644); err != nil { // CreateTemp makes it private
+		return err
+	}
 	return os.Rename(tmp.Name(), path)
 }
 
@@ -291,9 +294,7 @@ func (r *Results) WriteFiles(dir string) error {
 		return err
 	}
 	if err := writeAtomic(filepath.Join(dir, "results.json"), func(w io.Writer) error {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", " ")
-		return enc.Encode(r)
+		return json.NewEncoder(w).Encode(r) // compact: histograms are long lists of numbers
 	}); err != nil {
 		return err
 	}

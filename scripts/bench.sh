@@ -30,6 +30,7 @@ for i in $(seq 1 "$passes"); do
 		-test.benchmem -test.benchtime "$benchtime" -test.cpu "$cpus" -test.count "$count") >> "$tmp"
 done
 echo "wall: $(( $(date +%s) - start ))s for $passes passes" >&2
+chmod 644 "$tmp"
 mv "$tmp" "$out"
 trap - EXIT
 echo "wrote $out" >&2

@@ -81,9 +81,9 @@ func parseFraction(flag, s string) (float64, error) {
 func newGateCmd() *cobra.Command {
 	var (
 		baseline, candidate, threshold, exactTol, units, format, baseRef, pkg string
-		candEnv                                                             []string
-		o                                                                   compare.GateOptions
-		rounds                                                              int
+		candEnv                                                               []string
+		o                                                                     compare.GateOptions
+		rounds                                                                int
 	)
 	cmd := &cobra.Command{
 		Use:   "gate (--baseline FILE --candidate FILE | --base-ref REV [-- go test flags])",

@@ -84,6 +84,6 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return badInput(err) })
-	root.AddCommand(newRunCmd(), newValidateCmd(), newListCmd(), newCompareCmd(), newGateCmd(), newMockCmd())
+	root.AddCommand(newRunCmd(), newValidateCmd(), newListCmd(), newCompareCmd(), newGateCmd(), newReportCmd(), newMockCmd())
 	return root
 }

@@ -1,13 +1,17 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -144,4 +148,31 @@ func TestInterruptWritesPartialResults(t *testing.T) {
 	}
 	assert.Positive(t, r.Scheduled)
 	assert.Equal(t, r.Scheduled, sum, "every scheduled request is accounted for")
+}
+
+// TestMockServe starts llmbench mock serve on a free port, streams one
+// answer with curl's request, and stops it with its context.
+func TestMockServe(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"mock", "serve", "--addr", "127.0.0.1:0"}, pw, io.Discard)
+		pw.Close()
+	}()
+	line, err := bufio.NewReader(pr).ReadString('\n')
+	require.NoError(t, err)
+	go io.Copy(io.Discard, pr)
+	m := regexp.MustCompile(`http://(\S+)/v1`).FindStringSubmatch(line)
+	require.NotNil(t, m, line)
+	resp, err := http.Post("http://"+m[1]+"/v1/chat/completions", "application/json",
+		strings.NewReader(`{"model":"mock-gpt","stream":true,"messages":[{"role":"user","content":"hi"}]}`))
+	require.NoError(t, err)
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	require.NoError(t, err)
+	assert.Equal(t, "text/event-stream", resp.Header.Get("Content-Type"))
+	assert.True(t, strings.HasSuffix(string(body), "data: [DONE]\n\n"), "a valid SSE stream ending in [DONE]")
+	cancel()
+	assert.Equal(t, exitOK, <-done)
 }

@@ -1,0 +1,59 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/llmbench/llmbench/scenarios"
+	"github.com/llmbench/llmbench/scenarios/report"
+)
+
+func writeReport(res *scenarios.Results, path string) error { return report.WriteFile(path, res) }
+
+func newReportCmd() *cobra.Command {
+	var out, hgrm string
+	cmd := &cobra.Command{
+		Use:   "report RESULTS",
+		Short: "Write a self-contained HTML report of a run (and HdrHistogram .hgrm files)",
+		Long: `Write one HTML file that opens offline: the run's configuration, a summary
+table per variant with its thresholds, the percentile spectrum of each latency
+(every variant overlaid, corrected and uncorrected), one-second windows over
+time, a comparison of variants across repetitions, and the scenario as run.
+
+RESULTS is a run's output directory or its results.json. With --hgrm DIR,
+every histogram is also exported in HdrHistogram's percentile distribution
+format, which HdrHistogram's plotters read.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			res, err := scenarios.ReadResults(args[0])
+			if err != nil {
+				return badInput(err)
+			}
+			if out == "" {
+				dir := args[0]
+				if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+					dir = filepath.Dir(dir)
+				}
+				out = filepath.Join(dir, "report.html")
+			}
+			if err := report.WriteFile(out, res); err != nil {
+				return fmt.Errorf("writing %s: %w", out, err)
+			}
+			fmt.Fprintln(cmd.ErrOrStderr(), "llmbench: wrote", out)
+			if hgrm != "" {
+				files, err := report.WriteHgrm(hgrm, res)
+				if err != nil {
+					return fmt.Errorf("writing histograms to %s: %w", hgrm, err)
+				}
+				fmt.Fprintf(cmd.ErrOrStderr(), "llmbench: wrote %d .hgrm files to %s\n", len(files), hgrm)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVarP(&out, "output", "o", "", "HTML file to write (default: report.html beside the results)")
+	cmd.Flags().StringVar(&hgrm, "hgrm", "", "also export every histogram as .hgrm files into this directory")
+	return cmd
+}
