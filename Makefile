@@ -66,7 +66,9 @@ baseline-bench:
 
 # ---- regression gate ----------------------------------------------------
 # The allocation gate CI runs: a subset whose allocations are deterministic
-# (no sync.Pool under RunParallel, where the GC decides), -cpu 1, 10 samples.
+# (no sync.Pool under RunParallel, where the GC decides), -cpu 1, 10 samples,
+# at the baseline's benchtime: B/op of structures that grow by amortised
+# steps depends on b.N, so the two sides must size b.N alike.
 GATE_BENCH ?= BenchmarkCacheEvict|BenchmarkTokenPool|BenchmarkResponsePool|BenchmarkStreamSender/impl=.*/tokens=16|BenchmarkMessages/impl=.*/history=100/op=.*/mode=serial
 GATE_OUT ?= results/gate-candidate.txt
 
@@ -74,7 +76,7 @@ GATE_OUT ?= results/gate-candidate.txt
 
 ## gate-allocs: the allocation gate of CI (allocs/op and B/op against the baseline).
 gate-allocs:
-	scripts/bench.sh $(GATE_OUT) 1 20ms 1 '$(GATE_BENCH)' '' 10
+	scripts/bench.sh $(GATE_OUT) 1 $(BENCH_TIME) 1 '$(GATE_BENCH)' '' 10
 	$(GO) run ./cmd/llmbench gate --baseline results/baseline/bench.txt --candidate $(GATE_OUT) --units allocs/op,B/op
 
 ## gate FILE=...: gate a full run of make bench against the baseline (all units).
