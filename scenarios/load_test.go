@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -166,4 +167,13 @@ func TestReadyScenariosAreValid(t *testing.T) {
 		assert.NotEmpty(t, b.Summary, "%s has a header comment", b.Name)
 	}
 	assert.NotEmpty(t, Builtins())
+}
+
+func TestFormatDuration(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		0: "0", 512: "512ns", 850 * time.Microsecond: "850µs", 999_900 * time.Microsecond: "1s",
+		12_345 * time.Microsecond: "12.3ms", 999_949 * time.Nanosecond: "1ms", 61 * time.Second: "61s",
+	} {
+		assert.Equal(t, want, FormatDuration(d), "%d", d)
+	}
 }

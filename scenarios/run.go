@@ -295,7 +295,7 @@ func runOne(ctx context.Context, s *Scenario, v Variant, rep int, keys *zipfTabl
 		AllocBytes:       rt1.allocBytes - rt0.allocBytes, AllocObjects: rt1.allocObjects - rt0.allocObjects,
 		CPU: cpu1 - cpu0, GCPause: time.Duration((rt1.pause - rt0.pause) * 1e9),
 		NumGC: rt1.numGC - rt0.numGC, Histograms: map[string]Hist{}, Windows: rec.windows,
-		Interrupted: ctx.Err() != nil,
+		Interrupted: ctx.Err() != nil, RSS: residentBytes(),
 	}
 	// Rates are per second of the measured window: the configured one for
 	// a run that lasts a duration (completions of its tail included), or

@@ -3,6 +3,7 @@ package scenarios
 import (
 	"fmt"
 	"io"
+	"math"
 	"strings"
 	"time"
 
@@ -125,8 +126,16 @@ func fmtValue(expr string, v float64) string {
 	return fmt.Sprintf("%.4g", v)
 }
 
-// fmtDur prints a duration with three significant digits.
-func fmtDur(d time.Duration) string {
+// FormatDuration prints a duration with three significant digits: 850µs,
+// 12.3ms, 1.02s.
+func FormatDuration(d time.Duration) string {
+	// Round to three digits first, so that 999.9ms prints as 1s.
+	if d != 0 {
+		digits := math.Floor(math.Log10(math.Abs(float64(d)))) + 1
+		if scale := math.Pow(10, digits-3); scale > 1 {
+			d = time.Duration(math.Round(float64(d)/scale) * scale)
+		}
+	}
 	switch {
 	case d == 0:
 		return "0"
@@ -139,3 +148,5 @@ func fmtDur(d time.Duration) string {
 	}
 	return fmt.Sprintf("%.3gs", d.Seconds())
 }
+
+func fmtDur(d time.Duration) string { return FormatDuration(d) }

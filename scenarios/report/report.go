@@ -182,19 +182,7 @@ func sortedKeys[V any](m map[string]V) []string {
 	return out
 }
 
-func fmtDur(d time.Duration) string {
-	switch {
-	case d == 0:
-		return "0"
-	case d < time.Microsecond:
-		return fmt.Sprintf("%dns", d.Nanoseconds())
-	case d < time.Millisecond:
-		return fmt.Sprintf("%.3gµs", float64(d)/1e3)
-	case d < time.Second:
-		return fmt.Sprintf("%.3gms", float64(d)/1e6)
-	}
-	return fmt.Sprintf("%.3gs", d.Seconds())
-}
+func fmtDur(d time.Duration) string { return scenarios.FormatDuration(d) }
 
 // merged is one variant's histogram across repetitions.
 func merged(v *scenarios.VariantResult, name string) *hdr.Histogram {
