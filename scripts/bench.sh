@@ -20,8 +20,8 @@ trap 'rm -f "$tmp"' EXIT
 	echo "benchtime: $benchtime"
 	# Directions of the suite's custom units, for benchstat and llmbench gate.
 	for u in ops/s tokens/s; do echo "Unit $u better=higher"; done
-	for u in lost-usage/op chans-alloc/op dup-compiles/op result-allocs/op dup-computes/op \
-		calls-running/op lost/op ns/task ns/token; do echo "Unit $u better=lower"; done
+	for u in lost-usage/op chans-alloc/op result-allocs/op dup-computes/op \
+		calls-completed/op lost/op ns/task ns/token; do echo "Unit $u better=lower"; done
 } > "$tmp"
 start=$(date +%s)
 for i in $(seq 1 "$passes"); do

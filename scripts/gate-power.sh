@@ -11,10 +11,10 @@
 #   scripts/gate-power.sh [GATES] [ROUNDS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-gates=${1:-10} rounds=${2:-10}
+gates=${1:-10} rounds=${2:-20}
 bench='BenchmarkCache/impl=sharded/reads=90/keys=1000/dist=zipf$|BenchmarkValidate/impl=fixed/regex=loadorstore/pool=pooled/schema=small$|BenchmarkStreamPool/impl=safe/tokens=16$'
 slow='BenchmarkCache/impl=sharded/reads=90/keys=1000/dist=zipf=10%'
-flags=(-test.run '^$' -test.bench "$bench" -test.benchtime 100ms -test.cpu 1 -test.count 1)
+flags=(-test.run '^$' -test.bench "$bench" -test.benchtime 300ms -test.cpu 1 -test.count 1)
 mkdir -p bin
 go test -c -o bin/bench.test ./bench
 go build -o bin/llmbench ./cmd/llmbench

@@ -201,3 +201,13 @@ func TestCompareColumnsAndFormats(t *testing.T) {
 	_, err = Compare(ds, Options{Filter: "/impl:none"})
 	assert.ErrorContains(t, err, "no results match")
 }
+
+func TestHolmControlsTheWholeGate(t *testing.T) {
+	tests := []testedPair{{off: Offense{P: 0.01}}, {off: Offense{P: 0.04}}, {off: Offense{P: 0.03}}}
+	// m = 3: the smallest must be <= 0.05/3, the next <= 0.05/2, the last <= 0.05.
+	assert.Equal(t, []bool{true, false, false}, holm(tests, 0.05))
+	tests[2].off.P = 0.02
+	assert.Equal(t, []bool{true, true, true}, holm(tests, 0.05))
+	assert.Equal(t, []bool{false, false, false}, holm(tests, 0.001))
+	assert.Empty(t, holm(nil, 0.05))
+}

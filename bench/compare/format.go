@@ -211,8 +211,8 @@ func writeCSV(w io.Writer, tables []*Table) error {
 // be judged, then what changed shape.
 func WriteReport(w io.Writer, r *Report, markdown bool) error {
 	o := r.Thresholds
-	fmt.Fprintf(w, "gate: %d benchmark-unit pairs checked: a regression is significant (U test, p <= %g) and worse than %.1f%%; exact units (allocs/op, B/op) fail on a rise beyond %.1f%%\n",
-		r.Checked, o.Alpha, 100*o.Threshold, 100*o.ExactTolerance)
+	fmt.Fprintf(w, "gate: %d benchmark-unit pairs checked; a regression is significant (U tests, family-wise alpha %g over %d tests, Holm) and worse than %.1f%%; exact units (allocs/op, B/op) fail on a rise beyond %.1f%%\n",
+		r.Checked, o.Alpha, r.Tests, 100*o.Threshold, 100*o.ExactTolerance)
 	for _, warn := range r.Warnings {
 		fmt.Fprintln(w, "warning:", warn)
 	}

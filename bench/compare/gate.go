@@ -16,7 +16,8 @@ type GateOptions struct {
 	// Threshold is the smallest worsening that fails the gate, as a
 	// fraction (0.05: 5 %), for units measured with noise.
 	Threshold float64
-	// Alpha is the U test's significance level.
+	// Alpha is the significance level of the whole gate: the chance that
+	// any of its U tests calls noise a change (Holm-Bonferroni corrected).
 	Alpha float64
 	// Units to gate (tidied names: sec/op, B/op, allocs/op, ...); empty:
 	// every unit whose better direction is known.
@@ -56,6 +57,7 @@ type TooFew struct {
 type Report struct {
 	Offenses   []Offense
 	Checked    int // benchmark-unit pairs compared
+	Tests      int // of which U tests (non-exact units), corrected together
 	Improved   int
 	TooFew     []TooFew
 	New        []string // in the candidate only
@@ -120,6 +122,7 @@ func Gate(base, cand *Dataset, o GateOptions) (*Report, error) {
 	sort.Strings(rep.Vanished)
 	thresholds := benchmath.DefaultThresholds
 	thresholds.CompareAlpha = o.Alpha
+	var tested []testedPair
 	names := make([]string, 0, len(b))
 	for n := range b {
 		if _, ok := c[n]; ok {
@@ -162,16 +165,48 @@ func Gate(base, cand *Dataset, o GateOptions) (*Report, error) {
 			}
 			cmp := benchmath.AssumeNothing.Compare(bs, cs)
 			off.P = cmp.P
-			significant := cmp.P <= o.Alpha
-			switch {
-			case significant && worse && math.Abs(delta) > o.Threshold:
-				rep.Offenses = append(rep.Offenses, off)
-			case significant && !worse && math.Abs(delta) > o.Threshold:
-				rep.Improved++
-			}
+			tested = append(tested, testedPair{off, worse})
 		}
 	}
+	// Every pair is a test: at alpha each, twenty pairs would raise a false
+	// alarm more often than not. Holm's step-down procedure keeps the
+	// chance of any false alarm in the whole gate at alpha.
+	for i, sig := range holm(tested, o.Alpha) {
+		t := tested[i]
+		switch {
+		case sig && t.worse && math.Abs(t.off.Delta) > o.Threshold:
+			rep.Offenses = append(rep.Offenses, t.off)
+		case sig && !t.worse && math.Abs(t.off.Delta) > o.Threshold:
+			rep.Improved++
+		}
+	}
+	rep.Tests = len(tested)
 	return rep, nil
+}
+
+type testedPair struct {
+	off   Offense
+	worse bool
+}
+
+// holm reports which tests reject at family-wise error rate alpha: sorted
+// by p, the k-th smallest (from 0) must be at most alpha/(m−k), and the
+// first that is not stops the rejections.
+func holm(tests []testedPair, alpha float64) []bool {
+	idx := make([]int, len(tests))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(a, b int) bool { return tests[idx[a]].off.P < tests[idx[b]].off.P })
+	sig := make([]bool, len(tests))
+	m := len(tests)
+	for k, i := range idx {
+		if tests[i].off.P > alpha/float64(m-k) {
+			break
+		}
+		sig[i] = true
+	}
+	return sig
 }
 
 // slack is the rise an exact unit may show without a real change.

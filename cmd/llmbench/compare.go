@@ -178,7 +178,7 @@ interleaved (A B A B ...) for --count rounds with the go test flags after
 	f.StringVar(&format, "format", "table", "report: table or markdown (for a pull-request comment)")
 	f.StringVar(&baseRef, "base-ref", "", "A/B mode: git revision to build and run as the baseline")
 	f.StringVar(&pkg, "pkg", "./bench", "A/B mode: package whose benchmarks run")
-	f.IntVar(&rounds, "count", 10, "A/B mode: interleaved rounds (samples per side)")
+	f.IntVar(&rounds, "count", 20, "A/B mode: interleaved rounds (samples per side)")
 	f.StringArrayVar(&candEnv, "candidate-env", nil, "A/B mode: KEY=VALUE added to the candidate's environment (repeatable)")
 	return cmd
 }
