@@ -59,21 +59,7 @@ func ProcessItems[I, R any](ctx context.Context, items []I, process func(I) R, t
 		wg.Wait()
 		close(resultCh)
 	}()
-	var results []R
-	deadline := time.After(timeout)
-	for {
-		select {
-		case r, ok := <-resultCh:
-			if !ok {
-				return results
-			}
-			results = append(results, r)
-		case <-deadline:
-			return results
-		case <-ctx.Done():
-			return results
-		}
-	}
+	return collect(ctx, resultCh, timeout)
 }
 
 // ProcessItemsLeaky is ProcessItems without the cancellable send: when the
@@ -89,6 +75,13 @@ func ProcessItemsLeaky[I, R any](ctx context.Context, items []I, process func(I)
 		wg.Wait()
 		close(resultCh)
 	}()
+	return collect(ctx, resultCh, timeout)
+}
+
+// collect gathers results until the channel closes, the timeout passes or
+// ctx ends: the document's collector, shared by both versions, which
+// differ only in how their workers send.
+func collect[R any](ctx context.Context, resultCh <-chan R, timeout time.Duration) []R {
 	var results []R
 	deadline := time.After(timeout)
 	for {
