@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -175,4 +176,68 @@ func TestMockServe(t *testing.T) {
 	assert.True(t, strings.HasSuffix(string(body), "data: [DONE]\n\n"), "a valid SSE stream ending in [DONE]")
 	cancel()
 	assert.Equal(t, exitOK, <-done)
+}
+
+func TestCompareAndGateExitCodes(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name string, ns float64) string {
+		var b strings.Builder
+		b.WriteString("goos: linux\ncpu: test\n")
+		for i := range 10 {
+			fmt.Fprintf(&b, "BenchmarkX-2\t100\t%.1f ns/op\t3 allocs/op\n", ns+float64(i%3))
+		}
+		path := filepath.Join(dir, name)
+		require.NoError(t, os.WriteFile(path, []byte(b.String()), 0o644))
+		return path
+	}
+	base, same, slow := write("base.txt", 100), write("same.txt", 100), write("slow.txt", 130)
+	bad := filepath.Join(dir, "bad.txt")
+	require.NoError(t, os.WriteFile(bad, []byte("BenchmarkX 10 5 ns/op\nBenchmarkX 10 lots ns/op\n"), 0o644))
+
+	code, out, errs := cli(t, "compare", base, slow)
+	assert.Equal(t, exitOK, code, errs)
+	assert.Contains(t, out, "+29.70%")
+	code, _, errs = cli(t, "compare", bad)
+	assert.Equal(t, exitBadInput, code)
+	assert.Contains(t, errs, "bad.txt:2:")
+	code, _, errs = cli(t, "compare", base, "--format", "yaml")
+	assert.Equal(t, exitBadInput, code, errs)
+
+	code, out, _ = cli(t, "gate", "--baseline", base, "--candidate", same)
+	assert.Equal(t, exitOK, code)
+	assert.Contains(t, out, "gate: PASS")
+	code, out, _ = cli(t, "gate", "--baseline", base, "--candidate", slow)
+	assert.Equal(t, exitFailed, code)
+	assert.Contains(t, out, "BenchmarkX-2")
+	code, _, errs = cli(t, "gate", "--baseline", base, "--candidate", slow, "--min-samples", "20")
+	assert.Equal(t, exitBadInput, code)
+	assert.Contains(t, errs, "at least 20 of each are needed")
+	code, _, errs = cli(t, "gate", "--baseline", base, "--candidate", bad)
+	assert.Equal(t, exitBadInput, code)
+	assert.Contains(t, errs, "bad.txt:2:")
+	code, _, errs = cli(t, "gate", "--baseline", base)
+	assert.Equal(t, exitBadInput, code)
+	assert.Contains(t, errs, "give --baseline and --candidate, or --base-ref")
+	code, _, errs = cli(t, "gate", "--baseline", base, "--candidate", slow, "--threshold", "lots")
+	assert.Equal(t, exitBadInput, code)
+	assert.Contains(t, errs, "--threshold")
+}
+
+func TestReportCommand(t *testing.T) {
+	dir := t.TempDir()
+	code, _, errs := cli(t, "run", "testdata/tiny.yaml", "--out", dir, "--quiet", "--report")
+	require.Equal(t, exitOK, code, errs)
+	_, err := os.Stat(filepath.Join(dir, "report.html"))
+	require.NoError(t, err)
+	hgrm := filepath.Join(dir, "hgrm")
+	code, _, errs = cli(t, "report", dir, "-o", filepath.Join(dir, "again.html"), "--hgrm", hgrm)
+	require.Equal(t, exitOK, code, errs)
+	files, _ := os.ReadDir(hgrm)
+	assert.NotEmpty(t, files)
+	code, _, errs = cli(t, "report", filepath.Join(dir, "missing"))
+	assert.Equal(t, exitBadInput, code)
+	assert.Contains(t, errs, "no such file")
+	code, _, errs = cli(t, "report", "testdata/tiny.yaml")
+	assert.Equal(t, exitBadInput, code)
+	assert.Contains(t, errs, "not a results.json file")
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime/pprof"
 	"strconv"
@@ -88,7 +89,7 @@ results measured so far are written, marked partial).`,
 				out = filepath.Join("results", s.Name+"-"+time.Now().Format("20060102-150405"))
 			}
 			stderr := cmd.ErrOrStderr()
-			var opts scenarios.Options
+			opts := scenarios.Options{Commit: gitCommit(filepath.Dir(s.Path))}
 			if f, ok := stderr.(*os.File); ok && !quiet && term.IsTerminal(int(f.Fd())) {
 				opts.Progress = stderr
 			}
@@ -207,4 +208,19 @@ func newListCmd() *cobra.Command {
 			return nil
 		},
 	}
+}
+
+// gitCommit is the commit of the repository dir is in, "-dirty" when its
+// tree has changes, or "" outside a repository (a build's own VCS stamp
+// is then used).
+func gitCommit(dir string) string {
+	out, err := exec.Command("git", "-C", dir, "rev-parse", "--short=12", "HEAD").Output()
+	if err != nil {
+		return ""
+	}
+	commit := strings.TrimSpace(string(out))
+	if err := exec.Command("git", "-C", dir, "diff", "--quiet", "HEAD").Run(); err != nil {
+		commit += "-dirty"
+	}
+	return commit
 }
