@@ -111,6 +111,7 @@ type shard struct {
 	tokens    int64
 	cacheHits int64
 	lookups   int64
+	lastDone  time.Time // latest end of a measured request
 	// the current window
 	winE2E, winTTFT        *hdr.Histogram
 	winOK, winErr, winDone int64
@@ -126,7 +127,6 @@ type recorder struct {
 	measure  time.Time    // the end of the warm-up
 	mu       sync.Mutex
 	windows  []Window
-	lastDone time.Time
 }
 
 // newRecorder allocates the histograms (about 2 MB a shard), once per run:
@@ -155,11 +155,12 @@ func (rec *recorder) reset(start time.Time, warmup time.Duration) {
 		s.outcomes, s.errKinds = [outDropped + 1]int64{}, [numErrKinds]int64{}
 		s.tokens, s.cacheHits, s.lookups = 0, 0, 0
 		s.winOK, s.winErr, s.winDone = 0, 0, 0
+		s.lastDone = time.Time{}
 	}
 	rec.inFlight.Store(0)
 	rec.dropped.Store(0)
 	rec.start, rec.measure = start, start.Add(warmup)
-	rec.windows, rec.lastDone = nil, time.Time{}
+	rec.windows = nil
 }
 
 // record files a finished request. It runs after the request's end time is
@@ -179,15 +180,25 @@ func (rec *recorder) record(r *request) {
 	}
 	if r.measured {
 		rec.file(s, r)
+		if r.end.After(s.lastDone) {
+			s.lastDone = r.end
+		}
 	}
 	s.mu.Unlock()
-	if r.measured {
-		rec.mu.Lock()
-		if r.end.After(rec.lastDone) {
-			rec.lastDone = r.end
+}
+
+// lastDone is the latest end of a measured request, over the shards.
+func (rec *recorder) lastDone() time.Time {
+	var last time.Time
+	for i := range rec.shards {
+		s := &rec.shards[i]
+		s.mu.Lock()
+		if s.lastDone.After(last) {
+			last = s.lastDone
 		}
-		rec.mu.Unlock()
+		s.mu.Unlock()
 	}
+	return last
 }
 
 // file records a measured request into the shard (locked).

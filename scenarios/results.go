@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"time"
 
@@ -256,9 +255,9 @@ func (s *Summary) Metric(name string) (float64, bool) {
 	return float64(h.ValueAtQuantile(q)) / 1e9, true
 }
 
-// writeAtomic writes a file so that it is either complete or absent: the
-// data goes to a temporary file in the same directory, then is renamed.
-func writeAtomic(path string, write func(io.Writer) error) (err error) {
+// WriteFileAtomic writes a file so that it is either complete or absent:
+// the data goes to a temporary file in the same directory, then is renamed.
+func WriteFileAtomic(path string, write func(io.Writer) error) (err error) {
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
 	if err != nil {
 		return err
@@ -293,12 +292,12 @@ func (r *Results) WriteFiles(dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	if err := writeAtomic(filepath.Join(dir, "results.json"), func(w io.Writer) error {
+	if err := WriteFileAtomic(filepath.Join(dir, "results.json"), func(w io.Writer) error {
 		return json.NewEncoder(w).Encode(r) // compact: histograms are long lists of numbers
 	}); err != nil {
 		return err
 	}
-	return writeAtomic(filepath.Join(dir, "results.txt"), r.WriteBenchfmt)
+	return WriteFileAtomic(filepath.Join(dir, "results.txt"), r.WriteBenchfmt)
 }
 
 // ReadResults reads a results.json file, or the one in a directory.
@@ -411,14 +410,4 @@ func outcomeMap(outcomes [outDropped + 1]int64, kinds [numErrKinds]int64) map[st
 		}
 	}
 	return m
-}
-
-// sortedKeys returns a map's keys in order.
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

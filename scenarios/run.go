@@ -303,8 +303,8 @@ func runOne(ctx context.Context, s *Scenario, v Variant, rep int, keys *zipfTabl
 	// requests or was interrupted.
 	if window := w.RunLength() - w.Warmup; window > 0 && ctx.Err() == nil {
 		rr.Measured = window
-	} else if !rec.lastDone.IsZero() {
-		rr.Measured = rec.lastDone.Sub(rec.measure)
+	} else if last := rec.lastDone(); !last.IsZero() {
+		rr.Measured = last.Sub(rec.measure)
 	}
 	for i, h := range hists {
 		if h.TotalCount() > 0 {

@@ -3,7 +3,9 @@ package scenarios
 import (
 	"fmt"
 	"io"
+	"maps"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -34,8 +36,8 @@ func (r *Results) WriteTables(w io.Writer) error {
 			if h.TotalCount() == 0 {
 				continue
 			}
-			q := func(p float64) string { return fmtDur(time.Duration(h.ValueAtQuantile(p))) }
-			if err := lat.Append([]string{v.Name, m.label, q(50), q(90), q(99), q(99.9), fmtDur(time.Duration(h.Max())), fmt.Sprint(h.TotalCount())}); err != nil {
+			q := func(p float64) string { return FormatDuration(time.Duration(h.ValueAtQuantile(p))) }
+			if err := lat.Append([]string{v.Name, m.label, q(50), q(90), q(99), q(99.9), FormatDuration(time.Duration(h.Max())), fmt.Sprint(h.TotalCount())}); err != nil {
 				return err
 			}
 		}
@@ -59,14 +61,14 @@ func (r *Results) WriteTables(w io.Writer) error {
 		errs := fmt.Sprint(s.Errors)
 		if len(s.ErrorKinds) > 0 {
 			var parts []string
-			for _, k := range sortedKeys(s.ErrorKinds) {
+			for _, k := range slices.Sorted(maps.Keys(s.ErrorKinds)) {
 				parts = append(parts, fmt.Sprintf("%s %d", k, s.ErrorKinds[k]))
 			}
 			errs += " (" + strings.Join(parts, ", ") + ")"
 		}
 		if err := tp.Append([]string{v.Name, fmt.Sprintf("%.1f", rps), fmt.Sprintf("%.0f", tps), fmt.Sprint(s.OK), errs,
 			fmt.Sprint(s.Timeouts), fmt.Sprint(s.Dropped), fmt.Sprintf("%.2f", 100*er), hits, fmt.Sprint(s.GoroutinesLeaked),
-			fmtDur(time.Duration(cpu * 1e9)), thresholdCell(v.Thresholds)}); err != nil {
+			FormatDuration(time.Duration(cpu * 1e9)), thresholdCell(v.Thresholds)}); err != nil {
 			return err
 		}
 	}
@@ -119,7 +121,7 @@ func fmtValue(expr string, v float64) string {
 	kind, _ := metricKindOf(c.metric)
 	switch kind {
 	case kindDuration:
-		return fmtDur(time.Duration(v * 1e9))
+		return FormatDuration(time.Duration(v * 1e9))
 	case kindRatio:
 		return fmt.Sprintf("%.3g%%", 100*v)
 	}
@@ -148,5 +150,3 @@ func FormatDuration(d time.Duration) string {
 	}
 	return fmt.Sprintf("%.3gs", d.Seconds())
 }
-
-func fmtDur(d time.Duration) string { return FormatDuration(d) }

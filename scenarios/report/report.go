@@ -10,10 +10,11 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -26,7 +27,7 @@ import (
 var templates embed.FS
 
 var page = template.Must(template.New("report.html.tmpl").Funcs(template.FuncMap{
-	"dur": fmtDur,
+	"dur": scenarios.FormatDuration,
 	"pct": func(v float64) string { return fmt.Sprintf("%.2f%%", 100*v) },
 	"f1":  func(v float64) string { return fmt.Sprintf("%.1f", v) },
 }).ParseFS(templates, "report.html.tmpl"))
@@ -92,7 +93,7 @@ func Write(w io.Writer, r *scenarios.Results) error {
 		vv.TokensPerS, _ = s.Metric("tokens_per_s")
 		vv.ErrorRate, _ = s.Metric("error_rate")
 		vv.Outcomes = append(vv.Outcomes, outcome{"ok", s.OK})
-		for _, k := range sortedKeys(s.ErrorKinds) {
+		for _, k := range slices.Sorted(maps.Keys(s.ErrorKinds)) {
 			vv.Outcomes = append(vv.Outcomes, outcome{"error: " + k, s.ErrorKinds[k]})
 		}
 		vv.Outcomes = append(vv.Outcomes, outcome{"timeout", s.Timeouts}, outcome{"cancelled", s.Cancelled}, outcome{"dropped", s.Dropped})
@@ -113,35 +114,10 @@ func Write(w io.Writer, r *scenarios.Results) error {
 
 // WriteFile renders r into path, atomically.
 func WriteFile(path string, r *scenarios.Results) error {
-	var buf bytes.Buffer
-	if err := Write(&buf, r); err != nil {
-		return err
-	}
-	return writeAtomic(path, buf.Bytes())
-}
-
-func writeAtomic(path string, data []byte) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return scenarios.WriteFileAtomic(path, func(w io.Writer) error { return Write(w, r) })
 }
 
 var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._=-]+`)
@@ -164,7 +140,10 @@ func WriteHgrm(dir string, r *scenarios.Results) ([]string, error) {
 				return files, err
 			}
 			path := filepath.Join(dir, unsafeName.ReplaceAllString(strings.ReplaceAll(v.Name, "/", ","), "_")+"."+name+".hgrm")
-			if err := writeAtomic(path, buf.Bytes()); err != nil {
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				return files, err
+			}
+			if err := scenarios.WriteFileAtomic(path, func(w io.Writer) error { _, err := w.Write(buf.Bytes()); return err }); err != nil {
 				return files, err
 			}
 			files = append(files, path)
@@ -172,17 +151,6 @@ func WriteHgrm(dir string, r *scenarios.Results) ([]string, error) {
 	}
 	return files, nil
 }
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
-
-func fmtDur(d time.Duration) string { return scenarios.FormatDuration(d) }
 
 // merged is one variant's histogram across repetitions.
 func merged(v *scenarios.VariantResult, name string) *hdr.Histogram {
