@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"go.uber.org/goleak"
 
@@ -30,10 +31,14 @@ func TestHelperProcess(t *testing.T) {
 		os.Exit(3)
 	}
 	schema := nestedSchema()
+	// Without the race detector, the runtime notices concurrent map writes
+	// only when two of them overlap, which JSON parsing between them makes
+	// rare: keep going for a few seconds rather than a fixed count.
+	deadline := time.Now().Add(3 * time.Second)
 	var wg sync.WaitGroup
 	for range 4 {
 		wg.Go(func() {
-			for range 2000 {
+			for time.Now().Before(deadline) {
 				r, _ := v.Validate(schema, validNested)
 				v.Release(r)
 			}
