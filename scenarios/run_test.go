@@ -93,7 +93,12 @@ pipeline: {stream: {}}
 		for _, k := range []string{"ok", "dropped", "timeout", "error:rate_limited", "error:server_error", "error:stream_cut"} {
 			assert.Positive(t, out[k], "%s in %v", k, out)
 		}
-		assert.Zero(t, res.Variants[0].Reps[0].GoroutinesLeaked)
+		// No leak assertion on GoroutinesLeaked here: it counts the whole
+		// process's goroutines while waiting in the bubble's virtual time,
+		// so a goroutine of an earlier test still ending outside the bubble
+		// can show up (seen once). synctest.Test itself fails if any
+		// goroutine of the run is left; TestMockHTTPProvider checks the
+		// metric in real time.
 	})
 }
 
