@@ -3,11 +3,16 @@ package mockprovider
 import (
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
+	"reflect"
+	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/llmbench/llmbench/internal/strictyaml"
 )
 
 // Config describes one mock provider. Every field has a sensible zero value
@@ -117,8 +122,10 @@ func (c Config) WithDefaults() Config {
 	return c
 }
 
-// model is a checked Config with its distributions built.
-type model struct {
+// Model is a checked Config with its distributions built: what a Provider
+// runs. Build it once (files read, every parameter checked), then make
+// providers from it, with a different seed for each repetition if need be.
+type Model struct {
 	cfg          Config
 	ttft, itl    Dist
 	outputTokens Dist
@@ -126,14 +133,26 @@ type model struct {
 	faultCum     [5]float64 // cumulative: rate limit, server, timeout, cut, malformed
 }
 
-// Check validates the configuration; messages name the field (and its YAML
-// line where known), prefixed by where. Files are read relative to baseDir.
+// Config is the model's configuration, defaults filled in.
+func (m *Model) Config() Config { return m.cfg }
+
+// WithSeed is the same model drawing from another seed.
+func (m *Model) WithSeed(seed uint64) *Model {
+	c := *m
+	c.cfg.Seed = seed
+	return &c
+}
+
+// Check validates the configuration; see Build.
 func (c Config) Check(where, baseDir string) error {
-	_, err := c.build(where, baseDir)
+	_, err := c.Build(where, baseDir)
 	return err
 }
 
-func (c Config) build(where, baseDir string) (*model, error) {
+// Build checks the configuration and builds its distributions. Problems
+// come as FieldErrors, each with the field's path (prefixed by where) and
+// its YAML line where known. Files are read relative to baseDir.
+func (c Config) Build(where, baseDir string) (*Model, error) {
 	c = c.WithDefaults()
 	field := func(name string) string {
 		if where == "" {
@@ -141,9 +160,9 @@ func (c Config) build(where, baseDir string) (*model, error) {
 		}
 		return where + "." + name
 	}
-	var errs []error
+	var errs FieldErrors
 	bad := func(name, format string, args ...any) {
-		errs = append(errs, fmt.Errorf("%s: %s", field(name), fmt.Sprintf(format, args...)))
+		errs = append(errs, &FieldError{Path: field(name), Msg: fmt.Sprintf(format, args...)})
 	}
 	if c.Capacity < 0 {
 		bad("capacity", "must not be negative (got %d); 0 means unlimited", c.Capacity)
@@ -151,22 +170,22 @@ func (c Config) build(where, baseDir string) (*model, error) {
 	if c.MaxQueue != nil && *c.MaxQueue < 0 {
 		bad("max_queue", "must not be negative (got %d); leave it out for an unbounded queue", *c.MaxQueue)
 	}
-	if c.LoadFactor < 0 {
-		bad("load_factor", "must not be negative (got %g)", c.LoadFactor)
+	if !(c.LoadFactor >= 0) || math.IsInf(c.LoadFactor, 0) {
+		bad("load_factor", "must be a finite number >= 0 (got %g)", c.LoadFactor)
 	}
 	if c.TTFTPerPromptToken < 0 {
 		bad("ttft_per_prompt_token", "must not be negative")
 	}
-	m := &model{cfg: c}
+	m := &Model{cfg: c}
 	var err error
 	if m.ttft, err = c.TTFT.Build(Duration, field("ttft"), baseDir); err != nil {
-		errs = append(errs, err)
+		errs = append(errs, fieldErrors(err)...)
 	}
 	if m.itl, err = c.ITL.Build(Duration, field("itl"), baseDir); err != nil {
-		errs = append(errs, err)
+		errs = append(errs, fieldErrors(err)...)
 	}
 	if m.outputTokens, err = c.OutputTokens.Build(Count, field("output_tokens"), baseDir); err != nil {
-		errs = append(errs, err)
+		errs = append(errs, fieldErrors(err)...)
 	}
 	f := c.Faults
 	rates := []struct {
@@ -175,7 +194,7 @@ func (c Config) build(where, baseDir string) (*model, error) {
 	}{{"rate_limit", f.RateLimit}, {"server_error", f.ServerError}, {"timeout", f.Timeout}, {"stream_cut", f.StreamCut}, {"malformed", f.Malformed}}
 	total := 0.0
 	for i, r := range rates {
-		if r.v < 0 || r.v > 1 {
+		if !(r.v >= 0 && r.v <= 1) {
 			bad("faults."+r.name, "is a probability in [0, 1] (got %g)", r.v)
 		}
 		total += r.v
@@ -196,34 +215,87 @@ func (c Config) build(where, baseDir string) (*model, error) {
 		m.replyWords = splitWords(c.Reply)
 	}
 	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
+		return nil, errs
 	}
 	return m, nil
 }
 
-// LoadConfig reads a provider configuration from a YAML file; unknown
-// fields are errors. Messages start with the file name and line.
-func LoadConfig(path string) (Config, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return Config{}, err
+// Files lists the files the configuration's distributions read (as
+// written: relative to the configuration's folder unless absolute).
+func (c Config) Files() []string {
+	var out []string
+	for _, d := range []DistSpec{c.TTFT, c.ITL, c.OutputTokens} {
+		out = append(out, d.Files()...)
 	}
-	var c Config
-	if err := DecodeStrict(data, &c); err != nil {
-		return Config{}, fmt.Errorf("%s: %w", path, err)
-	}
-	if err := c.Check("", filepath.Dir(path)); err != nil {
-		return Config{}, fmt.Errorf("%s: %w", path, err)
-	}
-	return c, nil
+	return out
 }
 
-// DecodeStrict decodes one YAML document, refusing unknown fields.
-func DecodeStrict(data []byte, v any) error {
-	dec := yaml.NewDecoder(bytesReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(v); err != nil {
-		return cleanYAMLError(err)
+// LoadModel reads a provider configuration from a YAML file and builds
+// it, files read relative to the file's folder. Unknown fields are errors
+// with a suggestion; every message starts with the file name and line.
+func LoadModel(path string) (*Model, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
 	}
-	return nil
+	var c Config
+	errs := &strictyaml.Problems{}
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return nil, fmt.Errorf("%s: %s", path, strictyaml.SyntaxMessage(err))
+	}
+	if root.Kind == 0 || len(root.Content) == 0 {
+		return nil, fmt.Errorf("%s: the file is empty", path)
+	}
+	w := strictyaml.NewWalker(errs)
+	w.Special[reflect.TypeFor[DistSpec]()] = WalkDist
+	w.Walk(&root, reflect.TypeFor[Config](), "")
+	if err := errs.Err(path); err != nil {
+		return nil, err
+	}
+	if err := root.Decode(&c); err != nil {
+		return nil, fmt.Errorf("%s: %s", path, strictyaml.SyntaxMessage(err))
+	}
+	m, err := c.Build("", filepath.Dir(path))
+	if err != nil {
+		for _, fe := range fieldErrors(err) {
+			line := fe.Line
+			if line == 0 {
+				line = lineOf(w.Lines, fe.Path)
+			}
+			errs.Add(line, fe.Path, "%s", fe.Msg)
+		}
+		return nil, errs.Err(path)
+	}
+	return m, nil
+}
+
+// lineOf is the line of path or of its nearest recorded ancestor.
+func lineOf(lines map[string]int, path string) int {
+	for p := path; p != ""; {
+		if l, ok := lines[p]; ok {
+			return l
+		}
+		i := strings.LastIndexAny(p, ".[")
+		if i < 0 {
+			break
+		}
+		p = p[:i]
+	}
+	return 0
+}
+
+// WalkDist is the strictyaml walk of a distribution: it decodes the node
+// and files what is wrong under path. Register it for DistSpec in a
+// Walker's Special table.
+func WalkDist(w *strictyaml.Walker, n *yaml.Node, path string) {
+	var d DistSpec
+	if err := n.Decode(&d); err != nil {
+		var fe *FieldError
+		if errors.As(err, &fe) {
+			w.Errs.Add(fe.Line, strictyaml.Join(path, fe.Path), "%s", fe.Msg)
+			return
+		}
+		w.Errs.Add(n.Line, path, "%s", strictyaml.SyntaxMessage(err))
+	}
 }

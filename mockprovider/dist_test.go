@@ -1,6 +1,7 @@
 package mockprovider
 
 import (
+	"bytes"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -10,6 +11,7 @@ import (
 	"github.com/montanaflynn/stats"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.yaml.in/yaml/v3"
 )
 
 // TestDistributionQuantiles draws 20k seeded samples of each distribution
@@ -92,12 +94,12 @@ func TestBadDistributions(t *testing.T) {
 		{DistSpec{Dist: "lognormal", Mu: ptr(1.0), Sigma: ptr(-1.0)}, Duration, "sigma > 0"},
 		{DistSpec{Dist: "lognormal", Mu: ptr(1.0), Sigma: ptr(1.0), Median: ms(5)}, Duration, "either median and p99, or mu and sigma"},
 		{DistSpec{Dist: "exponential", Mean: ms(0)}, Duration, "mean must be positive"},
-		{DistSpec{Dist: "pareto", Scale: ms(1)}, Duration, "pareto needs shape > 0"},
+		{DistSpec{Dist: "pareto", Scale: ms(1)}, Duration, "pareto needs a finite shape > 0"},
 		{DistSpec{Dist: "empirical"}, Duration, "empirical takes samples or file"},
 		{DistSpec{Dist: "empirical", Samples: []Quantity{}}, Duration, "at least one sample"},
 		{DistSpec{Dist: "empirical", File: "missing.txt"}, Duration, "no such file"},
 		{DistSpec{Dist: "mixture"}, Duration, "mixture needs components"},
-		{DistSpec{Dist: "mixture", Components: []DistSpec{{Dist: "constant", Value: ms(1)}}}, Duration, "component 1 needs weight > 0"},
+		{DistSpec{Dist: "mixture", Components: []DistSpec{{Dist: "constant", Value: ms(1)}}}, Duration, "component 1 needs a finite weight > 0"},
 		{DistSpec{Dist: "mixture", Components: []DistSpec{{Dist: "gamma", Weight: 1}}}, Duration, `x.components[0]: unknown dist "gamma"`},
 		{DistSpec{Dist: "uniform", Min: ms(30), Max: ms(10), Line: 12}, Duration, "line 12: x: uniform needs min <= max"},
 	}
@@ -115,7 +117,7 @@ func TestDistSpecYAML(t *testing.T) {
 		B DistSpec `yaml:"b"`
 		C DistSpec `yaml:"c"`
 	}
-	require.NoError(t, DecodeStrict([]byte(`
+	require.NoError(t, decodeStrict([]byte(`
 a: 15ms
 b: {dist: lognormal, median: 50ms, p99: 1s}
 c:
@@ -137,13 +139,13 @@ c:
 
 	for doc, want := range map[string]string{
 		"a: {dist: constant, valu: 1ms}":      `line 1: unknown field "valu" in a distribution`,
-		"a: {dist: constant, value: fast}":    `line 1: "fast" is neither a number nor a duration`,
+		"a: {dist: constant, value: fast}":    `line 1: value: "fast" is neither a number nor a duration`,
 		"a: [1, 2]":                           "line 1: a distribution is a value such as 10ms or a mapping",
-		"a: {dist: constant, value: [1]}":     "line 1: want a number or a duration",
+		"a: {dist: constant, value: [1]}":     "line 1: value: want a number or a duration",
 		"a: 5ms\nb: 1ms\nzzz: 1":              "line 3: field zzz not found",
 		"a: {dist: lognormal, median: 1ms}\n": "",
 	} {
-		err := DecodeStrict([]byte(doc), &cfg)
+		err := decodeStrict([]byte(doc), &cfg)
 		if want == "" {
 			assert.NoError(t, err, doc)
 			continue
@@ -153,3 +155,10 @@ c:
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// decodeStrict decodes one YAML document, refusing unknown fields.
+func decodeStrict(data []byte, v any) error {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	return dec.Decode(v)
+}

@@ -31,7 +31,7 @@ import (
 
 // Provider is a latency- and fault-injecting mock LLM.
 type Provider struct {
-	m      *model
+	m      *Model
 	clock  Clock
 	adm    *admission
 	next   atomic.Uint64
@@ -49,20 +49,25 @@ type Option func(*Provider)
 func WithClock(c Clock) Option { return func(p *Provider) { p.clock = c } }
 
 // New checks cfg and builds a provider. Relative file names in cfg (an
-// empirical distribution's file) are read from the working directory.
-func New(cfg Config, opts ...Option) (*Provider, error) { return NewIn(cfg, ".", "", opts...) }
-
-// NewIn is New with files read relative to baseDir and messages prefixed by where.
-func NewIn(cfg Config, baseDir, where string, opts ...Option) (*Provider, error) {
-	m, err := cfg.build(where, baseDir)
+// empirical distribution's file) are read from the working directory; a
+// loader that knows the configuration's folder uses Config.Build and
+// FromModel instead.
+func New(cfg Config, opts ...Option) (*Provider, error) {
+	m, err := cfg.Build("", ".")
 	if err != nil {
 		return nil, err
 	}
+	return FromModel(m, opts...), nil
+}
+
+// FromModel makes a provider of a built model: it cannot fail, and every
+// provider of one model (and seed) plans the same requests alike.
+func FromModel(m *Model, opts ...Option) *Provider {
 	p := &Provider{m: m, clock: realClock{}, adm: newAdmission(m.cfg.Capacity, m.cfg.MaxQueue)}
 	for _, o := range opts {
 		o(p)
 	}
-	return p, nil
+	return p
 }
 
 // Config is the provider's configuration, defaults filled in.
@@ -220,7 +225,7 @@ func (p *Provider) Start(ctx context.Context, promptTokens int) (*Call, error) {
 	return c, nil
 }
 
-func (m *model) fault(u float64) Fault {
+func (m *Model) fault(u float64) Fault {
 	for i, c := range m.faultCum {
 		if u < c {
 			return Fault(i + 1)

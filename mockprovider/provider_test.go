@@ -376,7 +376,7 @@ func TestConfigCheckAndLoad(t *testing.T) {
 	}{
 		{func(c *Config) { c.Capacity = -1 }, "capacity: must not be negative"},
 		{func(c *Config) { c.MaxQueue = &neg }, "max_queue: must not be negative"},
-		{func(c *Config) { c.LoadFactor = -1 }, "load_factor: must not be negative"},
+		{func(c *Config) { c.LoadFactor = -1 }, "load_factor: must be a finite number >= 0 (got -1)"},
 		{func(c *Config) { c.Faults.Timeout = 2 }, "faults.timeout: is a probability"},
 		{func(c *Config) { c.Faults.RateLimit, c.Faults.ServerError = 0.6, 0.6 }, "rates add up to 1.2"},
 		{func(c *Config) { c.TTFT = DistSpec{Dist: "nope", Line: 4} }, `line 4: p.ttft: unknown dist "nope"`},
@@ -391,18 +391,26 @@ func TestConfigCheckAndLoad(t *testing.T) {
 	dir := t.TempDir()
 	good := filepath.Join(dir, "good.yaml")
 	require.NoError(t, os.WriteFile(good, []byte("name: fast\ncapacity: 8\nttft: {dist: lognormal, median: 20ms, p99: 90ms}\nfaults: {rate_limit: 0.01, retry_after: 2s}\n"), 0o644))
-	cfg, err := LoadConfig(good)
+	m, err := LoadModel(good)
 	require.NoError(t, err)
-	assert.Equal(t, "fast", cfg.Name)
-	assert.Equal(t, 2*time.Second, cfg.Faults.RetryAfter)
-	bad := filepath.Join(dir, "bad.yaml")
-	require.NoError(t, os.WriteFile(bad, []byte("name: x\ncapacty: 8\n"), 0o644))
-	_, err = LoadConfig(bad)
-	assert.ErrorContains(t, err, "bad.yaml: line 2: field capacty not found")
-	empty := filepath.Join(dir, "empty.yaml")
-	require.NoError(t, os.WriteFile(empty, nil, 0o644))
-	_, err = LoadConfig(empty)
-	assert.ErrorContains(t, err, "empty")
+	assert.Equal(t, "fast", m.Config().Name)
+	assert.Equal(t, 2*time.Second, m.Config().Faults.RetryAfter)
+	for doc, want := range map[string]string{
+		"name: x\ncapacty: 8\n":                      `bad.yaml:2: unknown field "capacty"; did you mean "capacity"?`,
+		"name: x\nttft: {dist: normal, mean: 5ms}\n": "bad.yaml:2: ttft: normal needs stddev",
+		"name: x\nttft: {dist: normal, maen: 5ms}\n": `bad.yaml:2: ttft: unknown field "maen" in a distribution; did you mean "mean"?`,
+		"capacity: -1\n":                             "bad.yaml:1: capacity: must not be negative",
+		"faults: {rate_limit: .nan}\n":               "bad.yaml:1: faults.rate_limit: must be a finite number (got .nan)",
+		"load_factor: .inf\n":                        "bad.yaml:1: load_factor: must be a finite number (got .inf)",
+		"ttft: {dist: empirical, file: nope.txt}\n":  "bad.yaml:1: ttft: open " + filepath.Join(dir, "nope.txt"),
+		"name: [\n": "bad.yaml: line 2: did not find expected node content",
+		"":          "bad.yaml: the file is empty",
+	} {
+		bad := filepath.Join(dir, "bad.yaml")
+		require.NoError(t, os.WriteFile(bad, []byte(doc), 0o644))
+		_, err = LoadModel(bad)
+		assert.ErrorContains(t, err, want, doc)
+	}
 }
 
 func TestPauseFreezesTheProvider(t *testing.T) {

@@ -2,7 +2,9 @@ package mockprovider
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -11,6 +13,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/llmbench/llmbench/internal/strictyaml"
 )
 
 // Unit says what a distribution measures.
@@ -33,11 +37,11 @@ type Quantity struct {
 // UnmarshalYAML reads a duration or a number.
 func (q *Quantity) UnmarshalYAML(n *yaml.Node) error {
 	if n.Kind != yaml.ScalarNode {
-		return fmt.Errorf("line %d: want a number or a duration such as 50ms, got a %s", n.Line, kindName(n))
+		return &FieldError{Line: n.Line, Msg: fmt.Sprintf("want a number or a duration such as 50ms, got a %s", kindName(n))}
 	}
 	v, err := parseQuantity(n.Value)
 	if err != nil {
-		return fmt.Errorf("line %d: %w", n.Line, err)
+		return &FieldError{Line: n.Line, Msg: err.Error()}
 	}
 	*q = v
 	return nil
@@ -46,6 +50,9 @@ func (q *Quantity) UnmarshalYAML(n *yaml.Node) error {
 func parseQuantity(s string) (Quantity, error) {
 	s = strings.TrimSpace(s)
 	if f, err := strconv.ParseFloat(s, 64); err == nil {
+		if math.IsNaN(f) || math.IsInf(f, 0) {
+			return Quantity{}, fmt.Errorf("%q is not a finite number", s)
+		}
 		return Quantity{V: f, Text: s}, nil
 	}
 	d, err := time.ParseDuration(s)
@@ -123,14 +130,15 @@ func (s *DistSpec) UnmarshalYAML(n *yaml.Node) error {
 	if n.Kind == yaml.ScalarNode { // shorthand for a constant
 		q, err := parseQuantity(n.Value)
 		if err != nil {
-			return fmt.Errorf("line %d: %w", n.Line, err)
+			return &FieldError{Line: n.Line, Msg: err.Error()}
 		}
 		s.Dist, s.Value = "constant", &q
 		return nil
 	}
 	if n.Kind != yaml.MappingNode {
-		return fmt.Errorf("line %d: a distribution is a value such as 10ms or a mapping with dist:, not a %s", n.Line, kindName(n))
+		return &FieldError{Line: n.Line, Msg: fmt.Sprintf("a distribution is a value such as 10ms or a mapping with dist:, not a %s", kindName(n))}
 	}
+	var unknown *yaml.Node
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
 		var err error
@@ -168,19 +176,34 @@ func (s *DistSpec) UnmarshalYAML(n *yaml.Node) error {
 		case "components":
 			err = v.Decode(&s.Components)
 		default:
-			return fmt.Errorf("line %d: unknown field %q in a distribution (fields: dist, %s)", k.Line, k.Value, allDistFields())
+			if unknown == nil {
+				unknown = k
+			}
+			continue
 		}
 		if err != nil {
-			if strings.HasPrefix(err.Error(), "line ") {
-				return err
+			var fe *FieldError
+			if errors.As(err, &fe) {
+				if fe.Path == "" {
+					fe.Path = k.Value
+				}
+				return fe
 			}
-			return fmt.Errorf("line %d: %s: %v", v.Line, k.Value, err)
+			return &FieldError{Path: k.Value, Line: v.Line, Msg: strictyaml.SyntaxMessage(err)}
 		}
+	}
+	if unknown != nil {
+		// Suggest among the fields of the distribution named, if any.
+		fields, ok := distFields[s.Dist]
+		if !ok {
+			fields = allDistFields()
+		}
+		return &FieldError{Line: unknown.Line, Msg: fmt.Sprintf("unknown field %q in a distribution%s", unknown.Value, strictyaml.Suggest(unknown.Value, append([]string{"dist", "weight"}, fields...)))}
 	}
 	return nil
 }
 
-func allDistFields() string {
+func allDistFields() []string {
 	seen := map[string]bool{}
 	var out []string
 	for _, name := range DistNames() {
@@ -191,18 +214,14 @@ func allDistFields() string {
 			}
 		}
 	}
-	return strings.Join(out, ", ")
+	return out
 }
 
 // Build checks the spec and returns its distribution. where names the field
 // in messages; files are read relative to baseDir.
 func (s DistSpec) Build(unit Unit, where, baseDir string) (Dist, error) {
 	fail := func(format string, args ...any) (Dist, error) {
-		msg := fmt.Sprintf(format, args...)
-		if s.Line > 0 {
-			return nil, fmt.Errorf("line %d: %s: %s", s.Line, where, msg)
-		}
-		return nil, fmt.Errorf("%s: %s", where, msg)
+		return nil, &FieldError{Path: where, Line: s.Line, Msg: fmt.Sprintf(format, args...)}
 	}
 	fields, known := distFields[s.Dist]
 	if !known {
@@ -258,8 +277,11 @@ func (s DistSpec) Build(unit Unit, where, baseDir string) (Dist, error) {
 			if s.Mu == nil || s.Sigma == nil || s.Median != nil || s.P99 != nil {
 				return fail("lognormal takes either median and p99, or mu and sigma")
 			}
-			if *s.Sigma <= 0 {
-				return fail("lognormal needs sigma > 0 (got %g)", *s.Sigma)
+			if !isFinite(*s.Mu) {
+				return fail("lognormal needs a finite mu (got %g)", *s.Mu)
+			}
+			if !(*s.Sigma > 0) || !isFinite(*s.Sigma) {
+				return fail("lognormal needs a finite sigma > 0 (got %g)", *s.Sigma)
 			}
 			mu := *s.Mu
 			if unit == Duration {
@@ -290,8 +312,8 @@ func (s DistSpec) Build(unit Unit, where, baseDir string) (Dist, error) {
 		if err != nil {
 			return fail("%v", err)
 		}
-		if s.Shape == nil || *s.Shape <= 0 {
-			return fail("pareto needs shape > 0")
+		if s.Shape == nil || !(*s.Shape > 0) || !isFinite(*s.Shape) {
+			return fail("pareto needs a finite shape > 0")
 		}
 		return Pareto{sc, *s.Shape}, nil
 	case "empirical":
@@ -303,8 +325,8 @@ func (s DistSpec) Build(unit Unit, where, baseDir string) (Dist, error) {
 		weights := make([]float64, len(s.Components))
 		comps := make([]Dist, len(s.Components))
 		for i, c := range s.Components {
-			if c.Weight <= 0 {
-				return fail("mixture component %d needs weight > 0", i+1)
+			if !(c.Weight > 0) || !isFinite(c.Weight) {
+				return fail("mixture component %d needs a finite weight > 0", i+1)
 			}
 			d, err := c.Build(unit, fmt.Sprintf("%s.components[%d]", where, i), baseDir)
 			if err != nil {
@@ -315,6 +337,8 @@ func (s DistSpec) Build(unit Unit, where, baseDir string) (Dist, error) {
 		return NewMixture(weights, comps), nil
 	}
 }
+
+func isFinite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }
 
 // logMillisecond converts mu stated for milliseconds to nanoseconds.
 var logMillisecond = 13.815510557964274 // ln(1e6)
@@ -354,6 +378,19 @@ func (s DistSpec) setFields() []string {
 	add("samples", s.Samples != nil)
 	add("file", s.File != "")
 	add("components", s.Components != nil)
+	return out
+}
+
+// Files lists the files the distribution reads (its mixture components'
+// included), as written.
+func (s DistSpec) Files() []string {
+	var out []string
+	if s.File != "" {
+		out = append(out, s.File)
+	}
+	for _, c := range s.Components {
+		out = append(out, c.Files()...)
+	}
 	return out
 }
 

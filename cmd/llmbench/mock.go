@@ -25,17 +25,16 @@ unless --addr says otherwise, and stops gracefully on SIGINT or SIGTERM.
     -d '{"model":"mock-gpt","stream":true,"messages":[{"role":"user","content":"hi"}]}'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg := mockprovider.Default()
+			p, err := mockprovider.New(mockprovider.Default())
+			if err != nil {
+				return err
+			}
 			if configPath != "" {
-				c, err := mockprovider.LoadConfig(configPath)
+				m, err := mockprovider.LoadModel(configPath)
 				if err != nil {
 					return badInput(err)
 				}
-				cfg = c
-			}
-			p, err := mockprovider.New(cfg)
-			if err != nil {
-				return badInput(err)
+				p = mockprovider.FromModel(m)
 			}
 			ln, err := openai.Listen(addr)
 			if err != nil {
