@@ -85,5 +85,26 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return badInput(err) })
 	root.AddCommand(newRunCmd(), newValidateCmd(), newListCmd(), newCompareCmd(), newGateCmd(), newReportCmd(), newMockCmd())
+	wrapRunE(root)
 	return root
+}
+
+// wrapRunE gives every error a command returns an exit code: what is not
+// already an exitError (a file that cannot be written, say) exits 2 with
+// its message alone, so that only cobra's own usage errors (unknown
+// commands and flags, argument counts) point to --help.
+func wrapRunE(c *cobra.Command) {
+	if run := c.RunE; run != nil {
+		c.RunE = func(cmd *cobra.Command, args []string) error {
+			err := run(cmd, args)
+			var ee *exitError
+			if err != nil && !errors.As(err, &ee) {
+				return &exitError{exitBadInput, err}
+			}
+			return err
+		}
+	}
+	for _, sub := range c.Commands() {
+		wrapRunE(sub)
+	}
 }

@@ -47,6 +47,8 @@ func TestRunWritesResults(t *testing.T) {
 	require.Equal(t, exitOK, code, errs)
 	assert.Contains(t, out, "cache=seed")
 	assert.Contains(t, out, "PASS  goroutines_leaked == 0")
+	assert.Contains(t, out, "harness floor on this machine")
+	assert.Contains(t, out, "Verdict")
 	for _, f := range []string{"results.json", "results.txt"} {
 		_, err := os.Stat(filepath.Join(dir, f))
 		assert.NoError(t, err, f)
@@ -58,30 +60,101 @@ func TestRunWritesResults(t *testing.T) {
 
 func TestExitCodes(t *testing.T) {
 	dir := t.TempDir()
+	existing := filepath.Join(dir, "existing.txt")
+	require.NoError(t, os.WriteFile(existing, nil, 0o644))
+	held := filepath.Join(dir, "held")
+	require.NoError(t, os.Mkdir(held, 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(held, "results.json"), []byte("{}"), 0o644))
+	yamlNaN := filepath.Join(dir, "nan.yaml")
+	require.NoError(t, os.WriteFile(yamlNaN, []byte("workload: {arrival: constant, rate: .nan, duration: 1s}\n"), 0o644))
+	empty := filepath.Join(dir, "empty.json")
+	require.NoError(t, os.WriteFile(empty, []byte("{}"), 0o644))
 	cases := []struct {
 		args []string
 		code int
 		want string
 	}{
-		{[]string{"run", "testdata/bad.yaml"}, exitBadInput, `testdata/bad.yaml:7: pipeline.cache.impl: unknown variant "lru"`},
-		{[]string{"run", "testdata/missing.yaml"}, exitBadInput, "no such file"},
+		{[]string{"run", "testdata/bad.yaml"}, exitBadInput, `testdata/bad.yaml:7: pipeline.cache.impl: unknown cache variant "lru"`},
+		{[]string{"run", "testdata/missing.yaml"}, exitBadInput, "no such file, and no ready scenario of that name (llmbench list shows them)"},
+		{[]string{"run", "nosuchscenario"}, exitBadInput, "llmbench list"},
 		{[]string{"run", "testdata/tiny.yaml", "--repeat", "0"}, exitBadInput, "--repeat 0: must be at least 1"},
-		{[]string{"run", "testdata/tiny.yaml", "--variant", "cache"}, exitBadInput, "want family=name"},
-		{[]string{"run", "testdata/tiny.yaml", "--variant", "cache=lru"}, exitBadInput, "unknown variant"},
-		{[]string{"run", "testdata/tiny.yaml", "--duration", "-1s"}, exitBadInput, "must be positive"},
+		{[]string{"run", "testdata/tiny.yaml", "--variant", "cache"}, exitBadInput, "--variant cache: want family=name"},
+		{[]string{"run", "testdata/tiny.yaml", "--variant", "cache=lru"}, exitBadInput, `unknown cache variant "lru"`},
+		{[]string{"run", "testdata/tiny.yaml", "--duration", "-1s"}, exitBadInput, "--duration -1s: must be positive"},
+		{[]string{"run", "testdata/tiny.yaml", "--rate", "NaN"}, exitBadInput, "--rate NaN: must be a finite number"},
+		{[]string{"run", "testdata/tiny.yaml", "--rate", "Inf"}, exitBadInput, "--rate +Inf: must be a finite number"},
+		{[]string{"run", "testdata/tiny.yaml", "--rate", "1e9"}, exitBadInput, "beyond what one generator can schedule"},
+		{[]string{"run", "testdata/tiny.yaml", "--rate", "1e-9"}, exitBadInput, "nothing would be measured"},
+		{[]string{"run", yamlNaN}, exitBadInput, "workload.rate: must be a finite number (got .nan)"},
+		{[]string{"run", "testdata/tiny.yaml", "--out", existing}, exitBadInput, "exists and is not a directory"},
+		{[]string{"run", "testdata/tiny.yaml", "--out", held}, exitBadInput, "already holds results (results.json); choose another directory, or pass --force"},
+		{[]string{"run", empty}, exitBadInput, "not an llmbench results file"},
 		{[]string{"run", "testdata/tiny.yaml", "--bogus"}, exitBadInput, "unknown flag: --bogus"},
 		{[]string{"run"}, exitBadInput, "accepts 1 arg"},
 		{[]string{"frobnicate"}, exitBadInput, `unknown command "frobnicate"`},
-		{[]string{"validate", "testdata/bad.yaml"}, exitBadInput, "unknown variant"},
-		{[]string{"mock", "serve", "--config", "testdata/tiny.yaml"}, exitBadInput, "field workload not found"},
+		{[]string{"validate", "testdata/bad.yaml"}, exitBadInput, "unknown cache variant"},
+		{[]string{"validate", "testdata/tiny.yaml", "--rate", "-5"}, exitBadInput, "--rate -5: must be a finite number"},
+		{[]string{"mock", "serve", "--config", "testdata/tiny.yaml"}, exitBadInput, `testdata/tiny.yaml:3: unknown field "providers"`},
 		{[]string{"mock", "serve", "--addr", "256.0.0.1:1"}, exitBadInput, "--addr 256.0.0.1:1"},
-		{[]string{"run", "testdata/tiny.yaml", "--out", dir, "--variant", "cache=seed", "--quiet"}, exitOK, ""},
+		{[]string{"report", empty}, exitBadInput, "not an llmbench results file (no version or variants field)"},
+		{[]string{"run", "testdata/tiny.yaml", "--out", dir, "--variant", "cache=seed", "--quiet", "--no-floor"}, exitOK, ""},
 	}
 	for _, c := range cases {
 		code, _, errs := cli(t, c.args...)
 		assert.Equal(t, c.code, code, "%v: %s", c.args, errs)
 		assert.Contains(t, errs, c.want, c.args)
+		if c.code == exitBadInput && !strings.Contains(c.want, "unknown flag") && !strings.Contains(c.want, "arg") && !strings.Contains(c.want, "unknown command") {
+			assert.NotContains(t, errs, "--help", "%v: only usage errors point to --help", c.args)
+			assert.NotContains(t, errs, "goroutine ", "%v: no stack trace", c.args)
+		}
 	}
+	_, err := os.Stat(filepath.Join(held, "results.txt"))
+	assert.True(t, os.IsNotExist(err), "a refused --out is left as it was")
+}
+
+// TestRerunFromResults: llmbench run RESULTS.json runs the scenario as it
+// ran, overrides included.
+func TestRerunFromResults(t *testing.T) {
+	first, second := t.TempDir(), t.TempDir()
+	code, _, errs := cli(t, "run", "testdata/tiny.yaml", "--out", first, "--quiet", "--no-floor", "--rate", "50", "--seed", "9", "--variant", "cache=sharded")
+	require.Equal(t, exitOK, code, errs)
+	code, _, errs = cli(t, "run", filepath.Join(first, "results.json"), "--out", second, "--quiet", "--no-floor")
+	require.Equal(t, exitOK, code, errs)
+	read := func(dir string) (r struct {
+		Source    string
+		Seed      uint64
+		Overrides []string
+		Variants  []struct {
+			Name string
+			Reps []struct{ Scheduled int64 } `json:"repetitions"`
+		}
+	}) {
+		data, err := os.ReadFile(filepath.Join(dir, "results.json"))
+		require.NoError(t, err)
+		require.NoError(t, json.Unmarshal(data, &r))
+		return r
+	}
+	a, b := read(first), read(second)
+	assert.Equal(t, a.Source, b.Source)
+	assert.Contains(t, a.Source, "rate: 50")
+	assert.Equal(t, uint64(9), b.Seed)
+	assert.Equal(t, []string{"--rate 50", "--seed 9", "--variant cache=sharded"}, b.Overrides)
+	require.Len(t, b.Variants, 1)
+	assert.Equal(t, "cache=sharded", b.Variants[0].Name)
+	assert.Equal(t, a.Variants[0].Reps[0].Scheduled, b.Variants[0].Reps[0].Scheduled)
+}
+
+// TestNothingMeasuredFails: a variant that measured no request fails the
+// run (exit 1), whatever its thresholds say: nothing passes on nothing.
+func TestNothingMeasuredFails(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "idle.yaml")
+	// One user whose only request falls in the warm-up, then thinks for an hour.
+	require.NoError(t, os.WriteFile(path, []byte("providers: {llm: {ttft: 1ms, itl: 0s, output_tokens: 1}}\n"+
+		"workload: {concurrency: 1, warmup: 100ms, duration: 200ms, think_time: 1h}\nthresholds: [goroutines_leaked == 0]\n"), 0o644))
+	code, out, errs := cli(t, "run", path, "--out", t.TempDir(), "--no-floor")
+	assert.Equal(t, exitFailed, code, errs)
+	assert.Contains(t, errs, "nothing was measured for default")
+	assert.NotContains(t, out, "e2e (ok)", "no latency row for what was not measured")
 }
 
 func TestThresholdFailureExitsOne(t *testing.T) {
@@ -89,7 +162,7 @@ func TestThresholdFailureExitsOne(t *testing.T) {
 	require.NoError(t, err)
 	path := filepath.Join(t.TempDir(), "fail.yaml")
 	require.NoError(t, os.WriteFile(path, append(s, []byte("  - ttft.p50 < 1us\n")...), 0o644))
-	code, out, errs := cli(t, "run", path, "--out", t.TempDir(), "--variant", "cache=sharded")
+	code, out, errs := cli(t, "run", path, "--out", t.TempDir(), "--variant", "cache=sharded", "--no-floor")
 	assert.Equal(t, exitFailed, code, errs)
 	assert.Contains(t, out, "FAIL  ttft.p50 < 1us")
 }
@@ -97,15 +170,16 @@ func TestThresholdFailureExitsOne(t *testing.T) {
 func TestValidateAndList(t *testing.T) {
 	code, out, _ := cli(t, "validate", "testdata/tiny.yaml")
 	assert.Equal(t, exitOK, code)
-	assert.Contains(t, out, "ok: 2 variant(s) × 1 repetition(s), 300ms each")
+	assert.Contains(t, out, "ok: 2 variant(s) × 1 repetition(s), 300ms each, offered 100 requests/s")
 	code, out, _ = cli(t, "validate", "quickstart")
 	assert.Equal(t, exitOK, code, "ready scenarios by name")
 	assert.Contains(t, out, "cache=sharded/stream=safe")
 	code, out, _ = cli(t, "list")
 	assert.Equal(t, exitOK, code)
-	for _, want := range []string{"quickstart", "http-openai", "stream pool", "singleflight", "timeafter"} {
+	for _, want := range []string{"quickstart", "http-openai", "stream      stage stream:", "sender      stage stream:", "regex: seed", "singleflight", "timeafter", "goodput", "e2e_all"} {
 		assert.Contains(t, out, want)
 	}
+	assert.NotContains(t, out, "stream pool", "one vocabulary: the names --variant takes")
 }
 
 // TestInterruptWritesPartialResults runs llmbench in a child process, sends
@@ -225,7 +299,7 @@ func TestCompareAndGateExitCodes(t *testing.T) {
 
 func TestReportCommand(t *testing.T) {
 	dir := t.TempDir()
-	code, _, errs := cli(t, "run", "testdata/tiny.yaml", "--out", dir, "--quiet", "--report")
+	code, _, errs := cli(t, "run", "testdata/tiny.yaml", "--out", dir, "--quiet", "--report", "--no-floor")
 	require.Equal(t, exitOK, code, errs)
 	_, err := os.Stat(filepath.Join(dir, "report.html"))
 	require.NoError(t, err)
@@ -240,4 +314,24 @@ func TestReportCommand(t *testing.T) {
 	code, _, errs = cli(t, "report", "testdata/tiny.yaml")
 	assert.Equal(t, exitBadInput, code)
 	assert.Contains(t, errs, "not a results.json file")
+
+	// Both outputs are checked before either is written.
+	blocked := filepath.Join(dir, "blocked")
+	require.NoError(t, os.WriteFile(blocked, nil, 0o644))
+	out := filepath.Join(dir, "third.html")
+	code, _, errs = cli(t, "report", dir, "-o", out, "--hgrm", filepath.Join(blocked, "hgrm"))
+	assert.Equal(t, exitBadInput, code)
+	assert.Contains(t, errs, "--hgrm")
+	_, err = os.Stat(out)
+	assert.True(t, os.IsNotExist(err), "no report.html written when --hgrm cannot be")
+
+	// A histogram with a negative bucket is named, not a panic.
+	data, err := os.ReadFile(filepath.Join(dir, "results.json"))
+	require.NoError(t, err)
+	bad := regexp.MustCompile(`"counts":\[\[\d+,`).ReplaceAll(data, []byte(`"counts":[[-7,`))
+	badPath := filepath.Join(dir, "bad.json")
+	require.NoError(t, os.WriteFile(badPath, bad, 0o644))
+	code, _, errs = cli(t, "report", badPath)
+	assert.Equal(t, exitBadInput, code)
+	assert.Regexp(t, `variants\[0\]\.repetitions\[0\]\.histograms\.\w+: counts\[0\]: bucket -7 outside`, errs)
 }

@@ -1,17 +1,34 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 
 	"github.com/spf13/cobra"
 
-	"github.com/llmbench/llmbench/scenarios"
 	"github.com/llmbench/llmbench/scenarios/report"
+	"github.com/llmbench/llmbench/scenarios/results"
 )
 
-func writeReport(res *scenarios.Results, path string) error { return report.WriteFile(path, res) }
+func writeReport(res *results.Results, path string) error { return report.WriteFile(path, res) }
+
+// writableDir creates dir if need be and proves a file can be made in it.
+func writableDir(dir string) error {
+	if st, err := os.Stat(dir); err == nil && !st.IsDir() {
+		return fmt.Errorf("%s is not a directory", dir)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(dir, ".llmbench-probe-*")
+	if err != nil {
+		return fmt.Errorf("cannot write there: %v", errors.Unwrap(err))
+	}
+	f.Close()
+	return os.Remove(f.Name())
+}
 
 func newReportCmd() *cobra.Command {
 	var out, hgrm string
@@ -28,9 +45,16 @@ every histogram is also exported in HdrHistogram's percentile distribution
 format, which HdrHistogram's plotters read.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			res, err := scenarios.ReadResults(args[0])
+			res, err := results.Read(args[0])
 			if err != nil {
 				return badInput(err)
+			}
+			// Check every output before writing any, so that a bad path
+			// does not leave half of what was asked.
+			if hgrm != "" {
+				if err := writableDir(hgrm); err != nil {
+					return badInputf("--hgrm %s: %v", hgrm, err)
+				}
 			}
 			if out == "" {
 				dir := args[0]
@@ -38,6 +62,12 @@ format, which HdrHistogram's plotters read.`,
 					dir = filepath.Dir(dir)
 				}
 				out = filepath.Join(dir, "report.html")
+			}
+			if err := writableDir(filepath.Dir(out)); err != nil {
+				return badInputf("-o %s: %v", out, err)
+			}
+			if st, err := os.Stat(out); err == nil && st.IsDir() {
+				return badInputf("-o %s: is a directory; name the HTML file to write", out)
 			}
 			if err := report.WriteFile(out, res); err != nil {
 				return fmt.Errorf("writing %s: %w", out, err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,89 +13,142 @@ import (
 	"strings"
 	"time"
 
+	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
 	"github.com/llmbench/llmbench/scenarios"
+	"github.com/llmbench/llmbench/scenarios/engine"
+	"github.com/llmbench/llmbench/scenarios/plan"
+	"github.com/llmbench/llmbench/scenarios/report"
+	"github.com/llmbench/llmbench/scenarios/results"
 )
 
-// loadScenario reads a scenario file, or a ready scenario by name.
-func loadScenario(arg string) (*scenarios.Scenario, error) {
-	if _, err := os.Stat(arg); err != nil {
-		if data, ok := scenarios.Builtin(arg); ok && !strings.ContainsAny(arg, `/\`) {
-			return scenarios.Parse(data, "scenarios/"+strings.TrimSuffix(arg, ".yaml")+".yaml")
-		}
+// overrideFlags are the flags of run (and validate) that change the
+// scenario; only those given are applied.
+type overrideFlags struct {
+	variants []string
+	repeat   int
+	duration time.Duration
+	seed     uint64
+	rate     float64
+}
+
+func (o *overrideFlags) add(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.StringArrayVar(&o.variants, "variant", nil, "run only this variant of a family, e.g. --variant cache=sharded (repeatable)")
+	f.IntVar(&o.repeat, "repeat", 0, "repetitions of every variant (overrides the scenario)")
+	f.DurationVar(&o.duration, "duration", 0, "measured duration of each run (overrides the scenario)")
+	f.Uint64Var(&o.seed, "seed", 0, "random seed (overrides the scenario)")
+	f.Float64Var(&o.rate, "rate", 0, "requests per second of an open loop or paced closed loop (overrides the scenario)")
+}
+
+// overrides are the flags that were given.
+func (o *overrideFlags) overrides(cmd *cobra.Command) plan.Overrides {
+	var out plan.Overrides
+	f := cmd.Flags()
+	if f.Changed("rate") {
+		out.Rate = &o.rate
 	}
-	return scenarios.Load(arg)
+	if f.Changed("duration") {
+		out.Duration = &o.duration
+	}
+	if f.Changed("seed") {
+		out.Seed = &o.seed
+	}
+	if f.Changed("repeat") {
+		out.Repeat = &o.repeat
+	}
+	out.Variants = o.variants
+	return out
+}
+
+// loadPlan resolves what `run` and `validate` are given: a scenario file,
+// a results.json (its scenario as it ran, to repeat the run), or the name
+// of a ready scenario.
+func loadPlan(arg string, o plan.Overrides) (*plan.Plan, error) {
+	p, err := resolvePlan(arg, o)
+	var oe *plan.OverrideError
+	if errors.As(err, &oe) {
+		return nil, fmt.Errorf("--%s %s: %s", oe.Name, oe.Value, oe.Msg)
+	}
+	return p, err
+}
+
+func resolvePlan(arg string, o plan.Overrides) (*plan.Plan, error) {
+	st, err := os.Stat(arg)
+	switch {
+	case err == nil && !st.IsDir() && strings.HasSuffix(arg, ".json"), err == nil && st.IsDir():
+		r, err := results.Read(arg)
+		if err != nil {
+			return nil, err
+		}
+		return plan.FromResults(r, arg, o)
+	case err == nil:
+		return plan.Open(arg, o)
+	}
+	if data, ok := scenarios.Builtin(arg); ok && !strings.ContainsAny(arg, `/\`) {
+		return plan.Resolve(data, "scenarios/"+strings.TrimSuffix(arg, ".yaml")+".yaml", "scenarios", o)
+	}
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("%s: no such file, and no ready scenario of that name (llmbench list shows them)", arg)
+	}
+	return nil, err
 }
 
 func newRunCmd() *cobra.Command {
 	var (
-		out      string
-		variants []string
-		repeat   int
-		duration time.Duration
-		seed     uint64
-		rate     float64
-		cpuprof  string
-		quiet    bool
-		report   bool
+		ov         overrideFlags
+		out        string
+		cpuprof    string
+		quiet      bool
+		withReport bool
+		force      bool
+		noFloor    bool
 	)
 	cmd := &cobra.Command{
-		Use:   "run FILE|NAME",
-		Short: "Drive load through a pipeline of primitives and report latency, throughput and errors per variant",
+		Use:   "run FILE|NAME|RESULTS.json",
+		Short: "Drive load through a pipeline of primitives and report latency, rates and errors per variant",
 		Long: `Run a scenario: every repetition of every variant, interleaved, then print
-latency percentiles (TTFT, ITL, end to end), throughput, outcomes and
-thresholds, and write results.json and results.txt (Go benchmark format,
-so that "go tool benchstat -col /cache results.txt" compares variants).
+latency percentiles (TTFT, ITL, end to end), rates (offered, sent,
+throughput, goodput), outcomes, costs per request, thresholds and, with
+several variants, a paired verdict; and write results.json and results.txt
+(Go benchmark format, so that "go tool benchstat -col /cache results.txt"
+compares variants).
 
-FILE is a scenario file, or the name of a ready scenario (llmbench list).
-Exit codes: 0 ok, 1 a threshold failed, 2 bad input, 130 interrupted (the
-results measured so far are written, marked partial).`,
+FILE is a scenario file, NAME a ready scenario (llmbench list), and
+RESULTS.json (or a run's folder) repeats a recorded run exactly: the
+scenario as it ran, its seed, schedule and variants.
+Exit codes: 0 ok, 1 a threshold failed or a variant measured nothing,
+2 bad input, 130 interrupted (the results measured so far are written,
+marked partial).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := loadScenario(args[0])
+			p, err := loadPlan(args[0], ov.overrides(cmd))
 			if err != nil {
 				return badInput(err)
 			}
-			for _, v := range variants {
-				fam, name, ok := strings.Cut(v, "=")
-				if !ok {
-					return badInputf("--variant %q: want family=name, e.g. cache=sharded", v)
-				}
-				if err := s.Override(fam, name); err != nil {
-					return badInput(err)
-				}
-			}
-			if cmd.Flags().Changed("repeat") {
-				if repeat < 1 {
-					return badInputf("--repeat %d: must be at least 1", repeat)
-				}
-				s.Repeat = repeat
-			}
-			if cmd.Flags().Changed("duration") {
-				if err := s.SetDuration(duration); err != nil {
-					return badInput(err)
-				}
-			}
-			if cmd.Flags().Changed("seed") {
-				s.Seed = seed
-			}
-			if cmd.Flags().Changed("rate") {
-				if err := s.SetRate(rate); err != nil {
-					return badInput(err)
-				}
-			}
 			if out == "" {
-				out = filepath.Join("results", s.Name+"-"+time.Now().Format("20060102-150405"))
+				out = filepath.Join("results", p.Name+"-"+time.Now().Format("20060102-150405"))
 			}
+			// The output is checked before the first request: a run must
+			// not measure for minutes and then have nowhere to go.
+			dir, err := results.OpenOut(out, force)
+			switch {
+			case errors.Is(err, results.ErrHoldsResults):
+				return badInputf("--out %s: %v; choose another directory, or pass --force to replace them", out, err)
+			case err != nil:
+				return badInputf("--out %s: %v", out, err)
+			}
+			defer dir.Close()
 			stderr := cmd.ErrOrStderr()
-			opts := scenarios.Options{Commit: gitCommit(filepath.Dir(s.Path))}
+			opts := engine.Options{Commit: gitCommit(p.Dir), SkipFloor: noFloor}
 			if f, ok := stderr.(*os.File); ok && !quiet && term.IsTerminal(int(f.Fd())) {
-				opts.Progress = stderr
+				opts.Progress = newProgressBar(stderr)
 			}
 			if !quiet {
-				fmt.Fprintf(stderr, "llmbench: %s: %d variant(s) × %d repetition(s)\n", s.Name, len(s.Expand()), s.Repeat)
+				fmt.Fprintf(stderr, "llmbench: %s: %d variant(s) × %d repetition(s)\n", p.Name, len(p.Variants), p.Repeat)
+				opts.Log = stderr
 			}
 			if cpuprof != "" {
 				f, err := os.Create(cpuprof)
@@ -107,89 +161,128 @@ results measured so far are written, marked partial).`,
 				}
 				defer pprof.StopCPUProfile()
 			}
-			res, runErr := scenarios.Run(cmd.Context(), s, opts)
+			res, runErr := engine.Run(cmd.Context(), p, opts)
 			interrupted := errors.Is(runErr, context.Canceled)
 			if runErr != nil && !interrupted {
-				var ie *scenarios.InputError
-				if errors.As(runErr, &ie) {
-					return badInput(runErr)
-				}
 				if res == nil || len(res.Variants) == 0 {
 					return runErr
 				}
 				fmt.Fprintln(stderr, "llmbench:", runErr)
 			}
-			if err := res.WriteFiles(out); err != nil {
-				return fmt.Errorf("writing results to %s: %w", out, err)
-			}
-			if report {
-				if err := writeReport(res, filepath.Join(out, "report.html")); err != nil {
-					return fmt.Errorf("writing the report: %w", err)
-				}
-			}
 			if !quiet {
-				if err := res.WriteTables(cmd.OutOrStdout()); err != nil {
+				if err := report.WriteTables(cmd.OutOrStdout(), res); err != nil {
 					return err
 				}
-			} else {
-				for _, w := range res.Warnings {
-					fmt.Fprintln(stderr, "warning:", w)
-				}
 			}
-			fmt.Fprintf(stderr, "llmbench: wrote %s and %s\n", filepath.Join(out, "results.json"), filepath.Join(out, "results.txt"))
+			where, saveErr := res.Save(dir)
+			if saveErr != nil && where == "" {
+				return fmt.Errorf("the results could not be written: %w", saveErr)
+			}
+			if saveErr != nil {
+				fmt.Fprintln(stderr, "llmbench:", saveErr)
+			}
+			fmt.Fprintf(stderr, "llmbench: wrote %s and %s\n", filepath.Join(where, "results.json"), filepath.Join(where, "results.txt"))
+			if withReport {
+				if err := writeReport(res, filepath.Join(where, "report.html")); err != nil {
+					return fmt.Errorf("writing the report: %w", err)
+				}
+				fmt.Fprintln(stderr, "llmbench: wrote", filepath.Join(where, "report.html"))
+			}
+			unmeasured := res.Unmeasured()
 			switch {
 			case interrupted:
 				fmt.Fprintln(stderr, "llmbench: interrupted: the results above are partial")
 				return &exitError{exitInterrupted, errors.New("")}
+			case saveErr != nil:
+				return &exitError{exitBadInput, errors.New("")}
 			case runErr != nil:
 				return &exitError{exitFailed, errors.New("")}
+			case len(unmeasured) > 0:
+				return &exitError{exitFailed, fmt.Errorf("nothing was measured for %s: no request was scheduled after the warm-up", strings.Join(unmeasured, ", "))}
 			case res.Failed():
 				return &exitError{exitFailed, errors.New("thresholds failed")}
 			}
 			return nil
 		},
 	}
+	ov.add(cmd)
 	f := cmd.Flags()
-	f.StringVar(&out, "out", "", "output directory (default results/NAME-TIME)")
-	f.StringArrayVar(&variants, "variant", nil, "run only this variant of a family, e.g. --variant cache=sharded (repeatable)")
-	f.IntVar(&repeat, "repeat", 0, "repetitions of every variant (overrides the scenario)")
-	f.DurationVar(&duration, "duration", 0, "measured duration of each run (overrides the scenario)")
-	f.Uint64Var(&seed, "seed", 0, "random seed (overrides the scenario)")
-	f.Float64Var(&rate, "rate", 0, "requests per second of an open loop or paced closed loop (overrides the scenario)")
-	f.BoolVar(&quiet, "quiet", false, "no progress and no tables, only errors and file names")
-	f.BoolVar(&report, "report", false, "also write report.html beside the results")
+	f.StringVar(&out, "out", "", "output directory (default results/NAME-TIME); it must not hold results already, unless --force")
+	f.BoolVar(&force, "force", false, "replace the results an --out directory already holds")
+	f.BoolVar(&noFloor, "no-floor", false, "skip measuring the harness's own floor (timer lateness, engine CPU per request; about 0.6 s) before the run")
+	f.BoolVar(&quiet, "quiet", false, "no progress and no tables, only warnings, errors and file names")
+	f.BoolVar(&withReport, "report", false, "also write report.html beside the results")
 	f.StringVar(&cpuprof, "cpuprofile", "", "write a CPU profile of the run (the harness's own cost included) to this file")
 	return cmd
 }
 
+// newProgressBar draws the engine's progress on a terminal: elapsed time
+// against the schedule's length (or requests done against the count),
+// with completions per second, requests in flight and errors.
+func newProgressBar(w io.Writer) func(engine.Progress) {
+	var bar *progressbar.ProgressBar
+	var label string
+	return func(pr engine.Progress) {
+		if bar == nil || label != pr.Label {
+			if bar != nil {
+				_ = bar.Finish()
+			}
+			max := int64(pr.Length / (100 * time.Millisecond))
+			if pr.Length == 0 {
+				max = pr.Requests
+			}
+			bar = progressbar.NewOptions64(max, progressbar.OptionSetWriter(w), progressbar.OptionSetDescription(pr.Label),
+				progressbar.OptionClearOnFinish(), progressbar.OptionSetWidth(20), progressbar.OptionThrottle(200*time.Millisecond),
+				progressbar.OptionSetRenderBlankState(true))
+			label = pr.Label
+		}
+		if pr.Length == 0 {
+			_ = bar.Set64(pr.Done)
+		} else {
+			_ = bar.Set64(int64(pr.Elapsed / (100 * time.Millisecond)))
+		}
+		bar.Describe(fmt.Sprintf("%s  %5.1fs  done/s %.0f  in flight %d  errors %d", pr.Label, pr.Elapsed.Seconds(),
+			float64(pr.Done)/max(pr.Elapsed.Seconds(), 1e-9), pr.InFlight, pr.Errors))
+		if pr.Length > 0 && pr.Elapsed >= pr.Length || pr.Requests > 0 && pr.Done >= pr.Requests {
+			_ = bar.Finish()
+		}
+	}
+}
+
 func newValidateCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:   "validate FILE|NAME",
-		Short: "Check a scenario without running it",
+	var ov overrideFlags
+	cmd := &cobra.Command{
+		Use:   "validate FILE|NAME|RESULTS.json",
+		Short: "Check a scenario without running it (everything a run would check first)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := loadScenario(args[0])
+			p, err := loadPlan(args[0], ov.overrides(cmd))
 			if err != nil {
 				return badInput(err)
 			}
-			vs := s.Expand()
-			fmt.Fprintf(cmd.OutOrStdout(), "%s: ok: %d variant(s) × %d repetition(s)", s.Path, len(vs), s.Repeat)
-			if d := s.Workload.RunLength(); d > 0 {
-				fmt.Fprintf(cmd.OutOrStdout(), ", %s each", d)
+			w := cmd.OutOrStdout()
+			fmt.Fprintf(w, "%s: ok: %d variant(s) × %d repetition(s)", p.Path, len(p.Variants), p.Repeat)
+			if d := p.Load.RunLength(); d > 0 {
+				fmt.Fprintf(w, ", %s each", d)
 			}
-			fmt.Fprintln(cmd.OutOrStdout())
-			for _, v := range vs {
-				fmt.Fprintln(cmd.OutOrStdout(), "  "+v.Name)
+			if r := p.Load.Offered(); r > 0 {
+				fmt.Fprintf(w, ", offered %s requests/s", strconv.FormatFloat(r, 'g', 6, 64))
+			}
+			fmt.Fprintln(w)
+			for _, v := range p.Variants {
+				fmt.Fprintln(w, "  "+v.Name)
 			}
 			return nil
 		},
 	}
+	ov.add(cmd)
+	return cmd
 }
 
 func newListCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "list",
-		Short: "List the ready scenarios, the primitive families and their variants",
+		Short: "List the ready scenarios, the families a scenario can vary and their variants, and the metrics",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			w := cmd.OutOrStdout()
@@ -197,14 +290,20 @@ func newListCmd() *cobra.Command {
 			for _, b := range scenarios.Builtins() {
 				fmt.Fprintf(w, "  %-20s %s\n", b.Name, b.Summary)
 			}
-			fmt.Fprintln(w, "\nFamilies and variants (pipeline stages, variants:, --variant family=name):")
-			for _, f := range families() {
-				fmt.Fprintf(w, "  %s\n", f.name)
-				for _, v := range f.variants {
-					fmt.Fprintf(w, "    %-14s %s\n", v[0], v[1])
+			fmt.Fprintln(w, "\nFamilies a scenario varies (variants: {FAMILY: [...]}, --variant FAMILY=NAME), by pipeline stage:")
+			for i := range plan.Families {
+				f := &plan.Families[i]
+				fmt.Fprintf(w, "  %-11s stage %-11s %s\n", f.Name, f.Stage+":", f.Doc)
+				for _, n := range f.Names() {
+					fmt.Fprintf(w, "    %-14s %s\n", n, f.VariantDoc(n))
 				}
 			}
-			fmt.Fprintln(w, "\nThreshold metrics:", strconv.Itoa(len(scenarios.MetricNames())), "(e.g. ttft.p99, itl.p50, e2e.p999, rps, error_rate, goroutines_leaked)")
+			fmt.Fprintln(w, "\nFamilies measured by the microbenchmarks only (go test -bench ./bench):")
+			for _, f := range benchFamilies() {
+				fmt.Fprintf(w, "  %-22s %s\n", f.name, strings.Join(f.names, ", "))
+			}
+			fmt.Fprintf(w, "\nMetrics for thresholds (%d): latency histograms %s, each with .p50 .p90 .p95 .p99 .p999 .max .min .mean; and %s\n",
+				len(results.Metrics()), strings.Join(results.LatencyNames(), ", "), strings.Join(results.ScalarNames(), ", "))
 			return nil
 		},
 	}

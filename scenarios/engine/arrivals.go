@@ -1,9 +1,12 @@
-package scenarios
+package engine
 
 import (
 	"math"
 	"math/rand/v2"
 	"time"
+
+	"github.com/llmbench/llmbench/scenarios/plan"
+	"github.com/llmbench/llmbench/scenarios/spec"
 )
 
 // arrivals yields the intended send times of an open loop, as offsets from
@@ -49,7 +52,6 @@ type poissonArrivals struct {
 	rate float64
 	r    *rand.Rand
 	t    float64 // seconds
-	done bool
 }
 
 func (a *poissonArrivals) next() (time.Duration, bool) {
@@ -61,7 +63,7 @@ func (a *poissonArrivals) next() (time.Duration, bool) {
 // rampArrivals moves the rate linearly through stages, placing request n
 // where the integral of the rate reaches n.
 type rampArrivals struct {
-	stages []Stage
+	stages []spec.Stage
 	n      float64
 	k      int     // current stage
 	t0     float64 // stage start, seconds
@@ -109,47 +111,31 @@ func (a *burstArrivals) next() (time.Duration, bool) {
 	return off, a.admit(off)
 }
 
-// newArrivals builds the schedule of w, warm-up included: with requests,
+// newArrivals builds the schedule of l, warm-up included: with requests,
 // the count covers the requests after the warm-up too.
-func newArrivals(w *Workload, seed uint64) arrivals {
+func newArrivals(l *plan.Load, seed uint64) arrivals {
 	u := until{}
-	if w.Duration > 0 {
-		u.end = w.Warmup + w.Duration
+	if l.Duration > 0 {
+		u.end = l.Warmup + l.Duration
 	}
 	warmupCount := int64(0)
-	switch w.Arrival {
+	switch l.Arrival {
 	case "constant", "poisson":
-		warmupCount = int64(math.Ceil(w.Warmup.Seconds() * w.Rate))
+		warmupCount = int64(math.Ceil(l.Warmup.Seconds() * l.Rate))
 	case "burst":
-		warmupCount = int64(math.Ceil(float64(w.Warmup)/float64(w.Burst.Every))) * int64(w.Burst.Size)
+		warmupCount = int64(math.Ceil(float64(l.Warmup)/float64(l.Burst.Every))) * int64(l.Burst.Size)
 	}
-	if w.Requests > 0 {
-		u.count = w.Requests + warmupCount
+	if l.Requests > 0 {
+		u.count = l.Requests + warmupCount
 	}
-	switch w.Arrival {
+	switch l.Arrival {
 	case "constant":
-		return &constantArrivals{until: u, rate: w.Rate}
+		return &constantArrivals{until: u, rate: l.Rate}
 	case "poisson":
-		return &poissonArrivals{until: u, rate: w.Rate, r: rand.New(rand.NewPCG(seed, 0xa77))}
+		return &poissonArrivals{until: u, rate: l.Rate, r: rand.New(rand.NewPCG(seed, 0xa77))}
 	case "ramp":
-		return &rampArrivals{stages: w.Stages}
+		return &rampArrivals{stages: l.Stages}
 	default:
-		return &burstArrivals{until: u, size: w.Burst.Size, every: w.Burst.Every}
+		return &burstArrivals{until: u, size: l.Burst.Size, every: l.Burst.Every}
 	}
-}
-
-// RunLength is how long a workload's schedule lasts, warm-up included (0
-// when it ends by a request count).
-func (w *Workload) RunLength() time.Duration {
-	if w.Arrival == "ramp" {
-		var d time.Duration
-		for _, s := range w.Stages {
-			d += s.Duration
-		}
-		return d
-	}
-	if w.Duration > 0 {
-		return w.Warmup + w.Duration
-	}
-	return 0
 }

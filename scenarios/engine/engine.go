@@ -1,29 +1,33 @@
-package scenarios
+// Package engine runs a plan: it sends every repetition of every variant's
+// requests at their intended times (open loop) or from its users (closed
+// loop), through the pipeline of primitives, against the providers, and
+// records what happened off the measured path: outcomes, rates, HDR
+// histograms, one-second windows, a per-request sample for paired
+// comparisons, and the runtime's costs. It knows no YAML: only plan.Plan.
+package engine
 
 import (
 	"context"
 	"fmt"
 	"io"
 	"math"
-	"math/rand/v2"
-	"os"
 	"runtime"
 	"runtime/debug"
-	"runtime/metrics"
-	"strings"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/schollz/progressbar/v3"
-
 	"github.com/llmbench/llmbench/mockprovider"
+	"github.com/llmbench/llmbench/scenarios/plan"
+	"github.com/llmbench/llmbench/scenarios/results"
 )
 
 // Options tune a run; the zero value is a quiet run.
 type Options struct {
-	// Progress receives a progress bar (a terminal), or nothing when nil.
-	Progress io.Writer
+	// Progress, when set, is called about four times a second with what
+	// the current repetition has done so far.
+	Progress func(Progress)
 	// Log receives warnings as they happen (nil: kept in the results only).
 	Log io.Writer
 	// Grace is how long requests in flight may finish after an interrupt
@@ -31,41 +35,67 @@ type Options struct {
 	Grace time.Duration
 	// Commit is recorded in the results.
 	Commit string
+	// SkipFloor leaves out the measurement of the harness's own floor
+	// (about 0.6 s before the run).
+	SkipFloor bool
+}
+
+// Progress is a snapshot of the repetition under way.
+type Progress struct {
+	Label      string
+	Elapsed    time.Duration
+	Length     time.Duration // the schedule's length; 0 when it counts requests
+	Requests   int64         // the count to reach, when it counts requests
+	Done       int64         // requests ended (warm-up included)
+	OK, Errors int64
+	InFlight   int64
 }
 
 // Run runs every repetition of every variant, interleaved (A B C A B C ...),
 // and returns what it measured. When ctx ends (an interrupt), it stops
 // scheduling, lets requests in flight finish for Options.Grace, and returns
 // the results gathered so far marked Partial, with ctx's error.
-func Run(ctx context.Context, s *Scenario, o Options) (*Results, error) {
-	variants := s.Expand()
-	res := &Results{Version: ResultsVersion, Scenario: s.Name, Description: s.Description, File: s.Path,
-		Source: s.Source, Seed: s.Seed, Started: time.Now(), Env: environment(o.Commit)}
-	res.Variants = make([]VariantResult, len(variants))
-	for i, v := range variants {
-		res.Variants[i] = VariantResult{Name: v.Name, Params: v.Params}
+func Run(ctx context.Context, p *plan.Plan, o Options) (*results.Results, error) {
+	res := &results.Results{Version: results.Version, Scenario: p.Name, Description: p.Description, File: p.Path, Dir: p.Dir,
+		Source: string(p.Source), SourceHash: p.SourceHash, Overrides: p.Overrides, Files: p.Files, Seed: p.Seed,
+		Env: environment(o.Commit)}
+	if p.SLO != (results.SLO{}) {
+		slo := p.SLO
+		res.SLO = &slo
 	}
+	res.Variants = make([]results.VariantResult, len(p.Variants))
+	for i, v := range p.Variants {
+		res.Variants[i] = results.VariantResult{Name: v.Name, Params: v.Params}
+	}
+	if !o.SkipFloor {
+		f, err := MeasureFloor(ctx)
+		if err != nil && ctx.Err() == nil {
+			return nil, fmt.Errorf("measuring the harness's floor: %w", err)
+		}
+		res.Floor = f
+	}
+	res.Started = time.Now()
 	var keys *zipfTable
-	if c := s.Pipeline.Cache; c != nil {
+	if c := p.Pipeline.Cache; c != nil {
 		keys = newZipfTable(c.Keys, c.Skew)
 	}
 	if o.Grace == 0 {
-		o.Grace = min(s.Workload.Timeout, 10*time.Second)
+		o.Grace = min(p.Load.Timeout, 10*time.Second)
 	}
 	rec := newRecorder()
-	total := s.Repeat * len(variants)
+	total := p.Repeat * len(p.Variants)
 	done := 0
 	var err error
 reps:
-	for rep := range s.Repeat {
-		for i, v := range variants {
+	for rep := range p.Repeat {
+		for i, v := range p.Variants {
 			if ctx.Err() != nil {
 				break reps
 			}
 			done++
-			label := fmt.Sprintf("[%d/%d] %s rep %d/%d", done, total, v.Name, rep+1, s.Repeat)
-			var rr RepResult
-			rr, err = runOne(ctx, s, v, rep, keys, rec, o, label)
+			label := fmt.Sprintf("[%d/%d] %s rep %d/%d", done, total, v.Name, rep+1, p.Repeat)
+			var rr results.RepResult
+			rr, err = runOne(ctx, p, v, rep, keys, rec, o, label)
 			if err != nil {
 				break reps
 			}
@@ -86,12 +116,12 @@ reps:
 			err = ctx.Err()
 		}
 	}
-	res.evaluate(s)
+	res.Evaluate(p.Thresholds)
 	return res, err
 }
 
-func environment(commit string) Environment {
-	env := Environment{GoVersion: runtime.Version(), GOOS: runtime.GOOS, GOARCH: runtime.GOARCH, CPU: cpuModel(),
+func environment(commit string) results.Environment {
+	env := results.Environment{GoVersion: runtime.Version(), GOOS: runtime.GOOS, GOARCH: runtime.GOARCH, CPU: cpuModel(),
 		NumCPU: runtime.NumCPU(), GOMAXPROCS: runtime.GOMAXPROCS(0), Commit: commit}
 	if env.Commit == "" {
 		if bi, ok := debug.ReadBuildInfo(); ok {
@@ -105,110 +135,14 @@ func environment(commit string) Environment {
 	return env
 }
 
-// cpuModel is the processor's name, as Linux reports it.
-func cpuModel() string {
-	data, err := os.ReadFile("/proc/cpuinfo")
-	if err != nil {
-		return runtime.GOARCH
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
-			return strings.TrimSpace(v)
-		}
-	}
-	return runtime.GOARCH
-}
-
-// evaluate applies the thresholds to every variant they select.
-func (r *Results) evaluate(s *Scenario) {
-	for i := range r.Variants {
-		v := &r.Variants[i]
-		if len(v.Reps) == 0 {
-			continue
-		}
-		sum := v.Summarize()
-		for _, th := range s.Thresholds {
-			if !selects(th.Variant, v.Params) {
-				continue
-			}
-			val, _ := sum.Metric(th.check.metric)
-			v.Thresholds = append(v.Thresholds, ThresholdResult{Expr: th.Expr, Value: val, Passed: th.check.holds(val)})
-		}
-	}
-}
-
-func selects(sel, params map[string]string) bool {
-	for k, v := range sel {
-		if params[k] != v {
-			return false
-		}
-	}
-	return true
-}
-
-// Failed reports whether any threshold failed.
-func (r *Results) Failed() bool {
-	for _, v := range r.Variants {
-		for _, t := range v.Thresholds {
-			if !t.Passed {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// runtime figures read around each repetition.
-var runtimeSamples = []metrics.Sample{
-	{Name: "/gc/heap/allocs:bytes"},
-	{Name: "/gc/heap/allocs:objects"},
-	{Name: "/gc/cycles/total:gc-cycles"},
-	{Name: "/sched/pauses/total/gc:seconds"},
-}
-
-type runtimeFigures struct {
-	allocBytes, allocObjects, numGC uint64
-	pause                           float64
-}
-
-func readRuntime() runtimeFigures {
-	s := make([]metrics.Sample, len(runtimeSamples))
-	copy(s, runtimeSamples)
-	metrics.Read(s)
-	f := runtimeFigures{}
-	if s[0].Value.Kind() == metrics.KindUint64 {
-		f.allocBytes = s[0].Value.Uint64()
-	}
-	if s[1].Value.Kind() == metrics.KindUint64 {
-		f.allocObjects = s[1].Value.Uint64()
-	}
-	if s[2].Value.Kind() == metrics.KindUint64 {
-		f.numGC = s[2].Value.Uint64()
-	}
-	if s[3].Value.Kind() == metrics.KindFloat64Histogram {
-		h := s[3].Value.Float64Histogram()
-		for i, c := range h.Counts {
-			lo, hi := h.Buckets[i], h.Buckets[i+1]
-			if math.IsInf(lo, -1) {
-				lo = 0
-			}
-			if math.IsInf(hi, 1) {
-				hi = lo
-			}
-			f.pause += float64(c) * (lo + hi) / 2
-		}
-	}
-	return f
-}
-
 // runOne runs one repetition of one variant.
-func runOne(ctx context.Context, s *Scenario, v Variant, rep int, keys *zipfTable, rec *recorder, o Options, label string) (RepResult, error) {
+func runOne(ctx context.Context, p *plan.Plan, v plan.Variant, rep int, keys *zipfTable, rec *recorder, o Options, label string) (results.RepResult, error) {
 	before := runtime.NumGoroutine()
-	p, err := newPipeline(ctx, s, v, rep, keys)
+	pl, err := newPipeline(ctx, p, v, rep, keys)
 	if err != nil {
-		return RepResult{}, err
+		return results.RepResult{}, err
 	}
-	w := &s.Workload
+	l := &p.Load
 	// In-flight requests live under their own contexts, cancelled only after
 	// the grace period that follows an interrupt. A request's context
 	// registers with its parent under the parent's lock: sharding the parent
@@ -240,12 +174,13 @@ func runOne(ctx context.Context, s *Scenario, v Variant, rep int, keys *zipfTabl
 	rt0 := readRuntime()
 	cpu0 := processCPU()
 	start := time.Now()
-	rec.reset(start, w.Warmup)
+	expected := l.Expected() + int64(l.Offered()*l.Warmup.Seconds())
+	rec.reset(start, l.Warmup, p.SLO, expected)
 	stopWin, winDone := make(chan struct{}), make(chan struct{})
 	go rec.runWindows(stopWin, winDone)
-	stopProgress := startProgress(o.Progress, label, s, rec)
+	stopProgress := startProgress(o.Progress, label, l, rec)
 
-	var scheduled atomic.Int64
+	var sched schedule
 	var wg sync.WaitGroup
 	serve := func(idx uint64, intended time.Time, measured bool) {
 		defer wg.Done()
@@ -253,16 +188,16 @@ func runOne(ctx context.Context, s *Scenario, v Variant, rep int, keys *zipfTabl
 		r.index, r.intended, r.measured = idx, intended, measured
 		r.sent = time.Now()
 		parent := inflights[idx%numShards]
-		reqCtx, cancel := context.WithTimeout(parent, w.Timeout)
+		reqCtx, cancel := context.WithTimeout(parent, l.Timeout)
 		// One context value carries the plan index, and the trace where one
 		// provider serves the request.
-		if p.traced {
+		if pl.traced {
 			r.trace.UseIndex(idx)
 			reqCtx = mockprovider.WithTrace(reqCtx, &r.trace)
 		} else {
 			reqCtx = mockprovider.WithRequestIndex(reqCtx, idx)
 		}
-		err := p.do(reqCtx, r)
+		err := pl.do(reqCtx, r)
 		r.end = time.Now()
 		if err != nil {
 			r.outcome, r.errKind = classify(err, reqCtx, parent)
@@ -272,53 +207,49 @@ func runOne(ctx context.Context, s *Scenario, v Variant, rep int, keys *zipfTabl
 		rec.inFlight.Add(-1)
 		putRequest(r)
 	}
-	var lag lagWatch
-	if w.Arrival != "" {
-		openLoop(ctx, w, s.Seed+uint64(rep), start, rec, &scheduled, &wg, serve, &lag)
+	if l.Open() {
+		openLoop(ctx, l, p.SeedFor("arrivals", rep), start, rec, &sched, &wg, serve)
 	} else {
-		closedLoop(ctx, w, s.Seed+uint64(rep), start, rec, &scheduled, &wg, serve)
+		closedLoop(ctx, l, p.SeedFor("users", rep), start, rec, &sched, &wg, serve)
 	}
 	wg.Wait()
 	close(stopWin)
 	<-winDone
 	stopProgress()
-	p.close()
+	pl.close()
 	rt1 := readRuntime()
 	cpu1 := processCPU()
 	leaked := settleGoroutines(before)
 
-	hists, outcomes, kinds, tokens, hits, lookups := rec.merged()
-	rr := RepResult{
-		Rep: rep + 1, Started: start, Scheduled: scheduled.Load(),
-		Outcomes: outcomeMap(outcomes, kinds), Tokens: tokens, CacheHits: hits, CacheLookups: lookups,
+	t := rec.merged()
+	rr := results.RepResult{
+		Rep: rep + 1, Started: start, Offered: l.Offered(), Window: l.Window(),
+		Scheduled: sched.scheduled.Load(), Sent: sched.sent,
+		Outcomes: t.outcomes, Good: t.good, Tokens: t.tokens, CacheHits: t.hits, CacheLookups: t.lookups,
 		GoroutinesLeaked: leaked,
 		AllocBytes:       rt1.allocBytes - rt0.allocBytes, AllocObjects: rt1.allocObjects - rt0.allocObjects,
 		CPU: cpu1 - cpu0, GCPause: time.Duration((rt1.pause - rt0.pause) * 1e9),
-		NumGC: rt1.numGC - rt0.numGC, Histograms: map[string]Hist{}, Windows: rec.windows,
+		NumGC: rt1.numGC - rt0.numGC, Histograms: map[string]results.Hist{}, Windows: rec.windows,
 		Interrupted: ctx.Err() != nil, RSS: residentBytes(),
+		Sample: rec.sample(sched.total),
 	}
-	// Rates are per second of the measured window: the configured one for
-	// a run that lasts a duration (completions of its tail included), or
-	// from the warm-up's end to the last completion for a run that counts
-	// requests or was interrupted.
-	if window := w.RunLength() - w.Warmup; window > 0 && ctx.Err() == nil {
-		rr.Measured = window
-	} else if last := rec.lastDone(); !last.IsZero() {
-		rr.Measured = last.Sub(rec.measure)
-	}
-	for i, h := range hists {
+	rr.Window, rr.SendSpan, rr.Span = sched.spans(l, rec.measure, t.lastDone, ctx.Err() != nil)
+	for i, h := range t.hists {
 		if h.TotalCount() > 0 {
-			rr.Histograms[HistNames[i]] = histOf(h)
+			rr.Histograms[results.HistNames[i]] = results.HistOf(h)
 		}
 	}
-	if lag.sent > 1 {
-		rr.SendSpan = lag.last.Sub(lag.first)
-	}
-	if msg := lag.warning(w.Rate); msg != "" {
+	if msg := sched.lagWarning(l.Offered()); msg != "" {
 		rr.Warnings = append(rr.Warnings, msg)
+	}
+	if sched.late > 0 {
+		rr.Warnings = append(rr.Warnings, fmt.Sprintf("%d requests due before the schedule's end were never sent: the generator was still behind at the end (counted as dropped)", sched.late))
 	}
 	if leaked > 0 {
 		rr.Warnings = append(rr.Warnings, fmt.Sprintf("%d goroutines still running after the run", leaked))
+	}
+	if l.Open() && !rr.Interrupted {
+		rr.Saturated, rr.Bottleneck = saturation(&rr, &sched, t, start)
 	}
 	return rr, nil
 }
@@ -339,11 +270,19 @@ func settleGoroutines(before int) int {
 	}
 }
 
-// lagWatch follows how late the generator sends.
-type lagWatch struct {
-	late, sent  int64
-	worst       time.Duration
-	first, last time.Time // first measured intended time, last actual send
+// schedule follows what the generator did: what it scheduled and sent,
+// and how late. Only the generator writes it (scheduled is read by
+// progress), and it is read once the generator is done.
+type schedule struct {
+	scheduled  atomic.Int64 // measured requests scheduled
+	total      uint64       // requests scheduled, warm-up included
+	sent       int64        // measured requests sent
+	late       int64        // measured requests never sent: due before the end, generator behind
+	lateSends  int64        // measured sends over lateAfter late
+	worst      time.Duration
+	first      time.Time // first measured intended time
+	lastIntent time.Time // last measured intended time
+	lastSend   time.Time // last measured actual send
 }
 
 // lateAfter is the lateness from which a send counts as late: well above
@@ -351,197 +290,154 @@ type lagWatch struct {
 // means the generator could not keep up, not that a timer woke late.
 const lateAfter = 10 * time.Millisecond
 
-func (l *lagWatch) warning(rate float64) string {
-	if l.sent == 0 || float64(l.late) < 0.01*float64(l.sent) {
+func (s *schedule) sentOne(intended, now time.Time) {
+	if s.sent == 0 {
+		s.first = intended
+	}
+	s.sent++
+	s.lastIntent, s.lastSend = intended, now
+	late := now.Sub(intended)
+	if late > lateAfter {
+		s.lateSends++
+	}
+	s.worst = max(s.worst, late)
+}
+
+func (s *schedule) lagWarning(rate float64) string {
+	if s.sent == 0 || float64(s.lateSends) < 0.01*float64(s.sent) {
 		return ""
 	}
-	return fmt.Sprintf("the generator fell behind: %.1f%% of requests were sent more than %s late (worst %s); latencies are corrected from intended times, but the target rate (%.0f/s) may be beyond this machine",
-		100*float64(l.late)/float64(l.sent), lateAfter, l.worst.Round(time.Microsecond), rate)
+	return fmt.Sprintf("the generator fell behind: %.1f%% of requests were sent more than %s late (worst %s); latencies are corrected from intended times, but the offered rate (%.0f/s) may be beyond this machine",
+		100*float64(s.lateSends)/float64(s.sent), lateAfter, s.worst.Round(time.Microsecond), rate)
 }
 
-// openLoop sends requests at their intended times, whatever the system
-// does; a request due while max_in_flight requests are in progress is
-// counted as dropped. It sleeps to the next due time and sends every
-// request already due on waking, so a late wake-up sends a batch on time
-// rather than drifting.
-func openLoop(ctx context.Context, w *Workload, seed uint64, start time.Time, rec *recorder, scheduled *atomic.Int64,
-	wg *sync.WaitGroup, serve func(uint64, time.Time, bool), lag *lagWatch) {
-	workers := newWorkerPool(serve)
-	defer func() {
-		wg.Wait()
-		workers.close()
-	}()
-	arr := newArrivals(w, seed)
-	timer := time.NewTimer(time.Hour)
-	defer timer.Stop()
-	limit := int64(w.MaxInFlight)
-	for idx := uint64(0); ; idx++ {
-		off, ok := arr.next()
-		if !ok {
-			return
+// spans are the repetition's time bases: the schedule's measured window,
+// the send span (the window stretched by how late the last send was) and
+// the span from the first intended send to the last completion.
+func (s *schedule) spans(l *plan.Load, measure, lastDone time.Time, interrupted bool) (window, sendSpan, span time.Duration) {
+	window = l.Window()
+	if s.sent > 0 {
+		if window == 0 || interrupted {
+			window = s.lastIntent.Sub(measure) // what the schedule reached
 		}
-		intended := start.Add(off)
-		if d := time.Until(intended); d > 0 {
-			timer.Reset(d)
-			select {
-			case <-timer.C:
-			case <-ctx.Done():
-				return
-			}
-		} else if ctx.Err() != nil {
-			return
+		sendSpan = window + max(0, s.lastSend.Sub(s.lastIntent))
+		if !lastDone.IsZero() {
+			span = lastDone.Sub(s.first)
 		}
-		measured := off >= w.Warmup
-		if measured {
-			scheduled.Add(1)
+	}
+	return window, sendSpan, span
+}
+
+// saturation says whether an open loop could be served at its offered
+// rate, and what the harness saw when it could not: the sent rate below
+// 99 % of offered (max_in_flight drops, or the generator's lag), or the
+// throughput below 95 % of offered while latency grew over the run. The
+// growth confirms it: a short run's throughput counts its latency tail
+// (N requests over the window plus the last one's latency), which alone
+// would call every short run with slow answers saturated.
+func saturation(rr *results.RepResult, s *schedule, t totals, start time.Time) (bool, string) {
+	if rr.Scheduled == 0 || rr.Window <= 0 {
+		return false, ""
+	}
+	sum := rr.Summary()
+	offered, _ := sum.Metric("offered_rate")
+	sent, _ := sum.Metric("sent_rate")
+	if sent < 0.99*offered {
+		switch full := rr.Outcomes.Dropped - s.late; {
+		case full > 0:
+			return true, fmt.Sprintf("max_in_flight reached: %d requests dropped; sent %.0f/s of %.0f/s offered", full, sent, offered)
+		case s.lateSends > 0 || s.late > 0:
+			return true, fmt.Sprintf("generator lag: sent %.0f/s of %.0f/s offered (%d sends over %s late, worst %s; %d never sent)",
+				sent, offered, s.lateSends, lateAfter, s.worst.Round(time.Microsecond), s.late)
+		default:
+			return true, fmt.Sprintf("sent %.0f/s of %.0f/s offered", sent, offered)
 		}
-		if limit > 0 && rec.inFlight.Load() >= limit {
-			rec.drop(measured)
+	}
+	through, _ := sum.Metric("throughput")
+	if through >= 0.95*offered {
+		return false, ""
+	}
+	early, late, ok := latencyTrend(rr.Sample)
+	if !ok || late < 2*early {
+		return false, ""
+	}
+	msg := fmt.Sprintf("latency grew from %s (first third of the requests) to %s (last third): the system served about %.0f/s of %.0f/s offered",
+		fmtLatency(early), fmtLatency(late), through, offered)
+	if from, to, ok := inFlightGrowth(rr.Windows, s.lastSend.Sub(start).Seconds()); ok {
+		msg = fmt.Sprintf("in-flight requests grew from %d to %d while sending; ", from, to) + msg
+	}
+	return true, msg
+}
+
+// latencyTrend is the median latency of the first and the last third of
+// the sampled requests, in request order (failures count as infinitely
+// slow).
+func latencyTrend(s *results.Sample) (early, late float64, ok bool) {
+	if s == nil {
+		return 0, 0, false
+	}
+	var xs []float64
+	for _, v := range s.E2E {
+		switch v {
+		case results.Absent:
+		case results.Failed:
+			xs = append(xs, math.Inf(1))
+		default:
+			xs = append(xs, float64(v))
+		}
+	}
+	if len(xs) < 30 {
+		return 0, 0, false
+	}
+	third := len(xs) / 3
+	return median(xs[:third]), median(xs[len(xs)-third:]), true
+}
+
+func median(xs []float64) float64 {
+	c := slices.Clone(xs)
+	slices.Sort(c)
+	return c[len(c)/2]
+}
+
+func fmtLatency(ns float64) string {
+	if math.IsInf(ns, 1) {
+		return "failing"
+	}
+	return results.FormatDuration(time.Duration(ns))
+}
+
+// inFlightGrowth reports the in-flight count in the first and last
+// measured windows that end before sendEnd (seconds from the start), when
+// it grew.
+func inFlightGrowth(ws []results.Window, sendEnd float64) (from, to int64, ok bool) {
+	var first, last *results.Window
+	for i := range ws {
+		if ws[i].Warmup || ws[i].T > sendEnd+0.5 {
 			continue
 		}
-		if measured {
-			now := time.Now()
-			late := now.Sub(intended)
-			if lag.sent == 0 {
-				lag.first = intended
-			}
-			lag.sent++
-			lag.last = now
-			if late > lateAfter {
-				lag.late++
-			}
-			lag.worst = max(lag.worst, late)
+		if first == nil {
+			first = &ws[i]
 		}
-		rec.inFlight.Add(1)
-		wg.Add(1)
-		workers.submit(job{idx, intended, measured})
+		last = &ws[i]
 	}
-}
-
-// job is one request for a worker.
-type job struct {
-	idx      uint64
-	intended time.Time
-	measured bool
-}
-
-// workerPool runs the open loop's requests. A request goes to an idle
-// worker if there is one, or to a new one: workers keep their grown stacks
-// from request to request, where a goroutine per request would grow a new
-// stack every time (a measurable share of the harness's cost at high rates).
-type workerPool struct {
-	work  chan job
-	serve func(uint64, time.Time, bool)
-	wg    sync.WaitGroup
-}
-
-func newWorkerPool(serve func(uint64, time.Time, bool)) *workerPool {
-	return &workerPool{work: make(chan job), serve: serve}
-}
-
-func (p *workerPool) submit(j job) {
-	select {
-	case p.work <- j:
-	default:
-		p.wg.Add(1)
-		go p.worker(j)
+	if first == nil || last == first || last.InFlight <= first.InFlight {
+		return 0, 0, false
 	}
+	return first.InFlight, last.InFlight, true
 }
 
-func (p *workerPool) worker(j job) {
-	defer p.wg.Done()
-	for ok := true; ok; j, ok = <-p.work {
-		p.serve(j.idx, j.intended, j.measured)
-	}
-}
-
-// close stops the idle workers, once every request has been served.
-func (p *workerPool) close() {
-	close(p.work)
-	p.wg.Wait()
-}
-
-// closedLoop runs Concurrency users, each sending its next request when the
-// last one ends (after a think time). Unpaced, a request's intended time is
-// when its user sends it, so corrected and uncorrected latencies agree: a
-// stall hides the requests it prevented (coordinated omission). Paced by a
-// rate, intended times follow the schedule, and a request sent late because
-// its user was stuck counts its latency from when it was due.
-func closedLoop(ctx context.Context, w *Workload, seed uint64, start time.Time, rec *recorder, scheduled *atomic.Int64,
-	wg *sync.WaitGroup, serve func(uint64, time.Time, bool)) {
-	var think mockprovider.Dist
-	if w.ThinkTime != nil {
-		think, _ = w.ThinkTime.Build(mockprovider.Duration, "", ".")
-	}
-	end := w.RunLength()
-	var next, measuredN atomic.Int64
-	var users sync.WaitGroup
-	for u := range w.Concurrency {
-		users.Go(func() {
-			r := rand.New(rand.NewPCG(seed, 1<<40+uint64(u)))
-			timer := time.NewTimer(time.Hour)
-			defer timer.Stop()
-			for k := 0; ctx.Err() == nil; k++ {
-				now := time.Now()
-				intended := now
-				if w.Rate > 0 {
-					intended = start.Add(time.Duration(float64(k*w.Concurrency+u) / w.Rate * 1e9))
-					if d := intended.Sub(now); d > 0 {
-						timer.Reset(d)
-						select {
-						case <-timer.C:
-						case <-ctx.Done():
-							return
-						}
-					}
-				}
-				off := intended.Sub(start)
-				if end > 0 && off >= end {
-					return
-				}
-				measured := off >= w.Warmup
-				if measured && w.Requests > 0 && measuredN.Add(1) > w.Requests {
-					return
-				}
-				if measured {
-					scheduled.Add(1)
-				}
-				idx := uint64(next.Add(1) - 1)
-				rec.inFlight.Add(1)
-				wg.Add(1)
-				serve(idx, intended, measured)
-				if think != nil {
-					timer.Reset(time.Duration(think.Sample(r)))
-					select {
-					case <-timer.C:
-					case <-ctx.Done():
-						return
-					}
-				}
-			}
-		})
-	}
-	users.Wait()
-}
-
-// startProgress shows a bar on a terminal: elapsed against the run's
-// length (or requests done against the count), with rps, requests in
-// flight and errors. It returns the function that removes it.
-func startProgress(out io.Writer, label string, s *Scenario, rec *recorder) func() {
-	if out == nil {
+// startProgress reports progress every 250 ms until the function it
+// returns is called.
+func startProgress(report func(Progress), label string, l *plan.Load, rec *recorder) func() {
+	if report == nil {
 		return func() {}
 	}
-	w := &s.Workload
-	length := w.RunLength()
-	max := int64(length / (100 * time.Millisecond))
-	byCount := length == 0
-	if byCount {
-		max = w.Requests
-	}
-	bar := progressbar.NewOptions64(max, progressbar.OptionSetWriter(out), progressbar.OptionSetDescription(label),
-		progressbar.OptionClearOnFinish(), progressbar.OptionSetWidth(20), progressbar.OptionThrottle(200*time.Millisecond),
-		progressbar.OptionSetRenderBlankState(true))
 	stop, done := make(chan struct{}), make(chan struct{})
+	snapshot := func() Progress {
+		ok, errs, n := rec.progress()
+		return Progress{Label: label, Elapsed: time.Since(rec.start), Length: l.RunLength(), Requests: l.Requests,
+			Done: n, OK: ok, Errors: errs, InFlight: rec.inFlight.Load()}
+	}
 	go func() {
 		defer close(done)
 		t := time.NewTicker(250 * time.Millisecond)
@@ -549,18 +445,10 @@ func startProgress(out io.Writer, label string, s *Scenario, rec *recorder) func
 		for {
 			select {
 			case <-stop:
-				_ = bar.Finish()
+				report(snapshot())
 				return
 			case <-t.C:
-				ok, errs, doneN := rec.progress()
-				elapsed := time.Since(rec.start)
-				if byCount {
-					_ = bar.Set64(doneN)
-				} else {
-					_ = bar.Set64(int64(elapsed / (100 * time.Millisecond)))
-				}
-				bar.Describe(fmt.Sprintf("%s  %5.1fs  rps %.0f  in flight %d  errors %d", label, elapsed.Seconds(),
-					float64(ok)/max64(elapsed.Seconds(), 1e-9), rec.inFlight.Load(), errs))
+				report(snapshot())
 			}
 		}
 	}()
@@ -568,47 +456,4 @@ func startProgress(out io.Writer, label string, s *Scenario, rec *recorder) func
 		close(stop)
 		<-done
 	}
-}
-
-func max64(a, b float64) float64 {
-	if a > b {
-		return a
-	}
-	return b
-}
-
-// progress sums what has completed so far (windows closed and current).
-func (rec *recorder) progress() (ok, errs, done int64) {
-	rec.mu.Lock()
-	for _, w := range rec.windows {
-		ok += w.OK
-		errs += w.Errors
-		done += w.Done
-	}
-	rec.mu.Unlock()
-	for i := range rec.shards {
-		s := &rec.shards[i]
-		s.mu.Lock()
-		ok += s.winOK
-		errs += s.winErr
-		done += s.winDone
-		s.mu.Unlock()
-	}
-	return
-}
-
-// residentBytes is the process's resident set size (0 where unknown).
-func residentBytes() uint64 {
-	data, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			var kb uint64
-			fmt.Sscanf(strings.TrimSpace(v), "%d", &kb)
-			return kb << 10
-		}
-	}
-	return 0
 }

@@ -1,11 +1,10 @@
-package scenarios
+package engine
 
 import (
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"math"
 	"math/rand/v2"
 	"sort"
@@ -15,13 +14,15 @@ import (
 
 	"github.com/llmbench/llmbench/core/cache"
 	"github.com/llmbench/llmbench/core/domain"
-	"github.com/llmbench/llmbench/core/fanout"
 	"github.com/llmbench/llmbench/core/messages"
 	"github.com/llmbench/llmbench/core/stream"
 	"github.com/llmbench/llmbench/core/validate"
 	"github.com/llmbench/llmbench/core/workerpool"
 	"github.com/llmbench/llmbench/mockprovider"
 	"github.com/llmbench/llmbench/mockprovider/openai"
+	"github.com/llmbench/llmbench/scenarios/plan"
+	"github.com/llmbench/llmbench/scenarios/results"
+	"github.com/llmbench/llmbench/scenarios/spec"
 )
 
 // target is a provider a request can stream from: the in-process mock and
@@ -34,18 +35,16 @@ type target interface {
 // pipeline is one variant's instances of every stage, built fresh for each
 // repetition so that no state carries over.
 type pipeline struct {
-	sc         *Scenario
+	plan       *plan.Plan
+	variant    plan.Variant
 	call       domain.Provider // what answers: a provider or a fan-out
 	primary    target
-	mocks      []*mockprovider.Provider
 	histories  []messages.Manager
 	modelToks  int
 	cache      cache.Cache
 	keys       *zipfTable
 	exec       workerpool.Executor
 	pool       stream.Pool
-	sender     string
-	sendTO     time.Duration
 	validator  validate.Validator
 	schema     *domain.Schema
 	largeDoc   bool
@@ -65,86 +64,72 @@ type promptPlan struct {
 }
 
 // newPipeline builds the stages of variant v for repetition rep.
-func newPipeline(ctx context.Context, s *Scenario, v Variant, rep int, keys *zipfTable) (p *pipeline, err error) {
-	p = &pipeline{sc: s, keys: keys}
+func newPipeline(ctx context.Context, pl *plan.Plan, v plan.Variant, rep int, keys *zipfTable) (p *pipeline, err error) {
+	p = &pipeline{plan: pl, variant: v, keys: keys}
 	defer func() {
 		if err != nil {
 			p.close()
 		}
 	}()
-	impl := func(family, def string) string {
-		if n, ok := v.Params[family]; ok {
-			return n
-		}
-		return def
-	}
-	dir := dirOf(s.Path)
-	w := &s.Workload
-	p.prompt.seed = s.Seed + uint64(rep)
-	p.prompt.tokens, _ = w.Prompt.Tokens.Build(mockprovider.Count, "", dir)
-	p.prompt.turns, _ = w.Prompt.Turns.Build(mockprovider.Count, "", dir)
-	p.prompt.multimodal = w.Prompt.Multimodal
+	l := &pl.Load
+	p.prompt = promptPlan{seed: pl.SeedFor("prompts", rep), tokens: l.PromptTokens, turns: l.PromptTurns, multimodal: l.Multimodal}
 
 	targets := map[string]target{}
-	need := []string{s.Pipeline.Provider}
-	if s.Pipeline.Fanout != nil {
-		need = s.Pipeline.Fanout.Providers
+	need := []string{pl.Pipeline.Provider}
+	if pl.Pipeline.Fanout != nil {
+		need = pl.Pipeline.Fanout.Providers
 	}
 	for _, name := range need {
 		if _, done := targets[name]; done {
 			continue
 		}
-		t, err := p.newTarget(ctx, name, s.Providers[name], rep, dir)
+		t, err := p.newTarget(ctx, name, rep)
 		if err != nil {
 			return nil, err
 		}
 		targets[name] = t
 	}
-	if f := s.Pipeline.Fanout; f != nil {
+	if f := pl.Pipeline.Fanout; f != nil {
 		ps := make([]domain.Provider, len(f.Providers))
 		for i, name := range f.Providers {
 			ps[i] = targets[name]
 		}
-		multi, err := fanout.New(impl("fanout", f.Impl), ps, f.Config)
-		if err != nil {
+		if p.call, err = pl.NewFanout(v, ps); err != nil {
 			return nil, err
 		}
-		p.call = multi
 		p.sourceName = "fanout"
 	} else {
-		p.primary = targets[s.Pipeline.Provider]
+		p.primary = targets[pl.Pipeline.Provider]
 		p.call = p.primary
 		p.traced = true
-		p.sourceName = s.Pipeline.Provider
+		p.sourceName = pl.Pipeline.Provider
 	}
-	if m := s.Pipeline.Messages; m != nil {
-		p.histories = make([]messages.Manager, m.Conversations)
-		for i := range p.histories {
-			p.histories[i], _ = messages.New(impl("messages", m.Impl), m.Config)
+	if m := pl.Pipeline.Messages; m != nil {
+		if p.histories, err = pl.NewHistories(v); err != nil {
+			return nil, err
 		}
 		p.modelToks = m.ModelTokens
 		p.keepText = true
 	}
-	if c := s.Pipeline.Cache; c != nil {
-		p.cache, _ = cache.New(impl("cache", c.Impl), c.Config)
+	if pl.Pipeline.Cache != nil {
+		if p.cache, err = pl.NewCache(v); err != nil {
+			return nil, err
+		}
 		p.keepText = true
 	}
-	if wp := s.Pipeline.WorkerPool; wp != nil {
-		name, limit, _ := splitPoolVariant(impl("workerpool", wp.Impl))
-		if limit == 0 {
-			limit = wp.Limit
+	if pl.Pipeline.WorkerPool != nil {
+		if p.exec, err = pl.NewExecutor(v); err != nil {
+			return nil, err
 		}
-		p.exec, _ = workerpool.New(name, workerpool.Config{Limit: limit, Timeout: wp.Timeout})
 		p.closers = append(p.closers, p.exec.Close)
 	}
-	if st := s.Pipeline.Stream; st != nil {
-		p.pool, _ = stream.NewPool(impl("stream", st.Impl))
-		p.sender = impl("sender", st.Sender)
-		p.sendTO = st.SendTimeout
+	if pl.Pipeline.Stream != nil {
+		if p.pool, err = pl.NewStreamPool(v); err != nil {
+			return nil, err
+		}
 	}
-	if val := s.Pipeline.Validate; val != nil {
-		p.validator, err = validate.New(impl("validate", val.Impl), validate.Options{Regex: val.Regex, Pool: val.Pool})
-		if err != nil {
+	if val := pl.Pipeline.Validate; val != nil {
+		if p.validator, err = pl.NewValidator(v); err != nil {
 			return nil, err
 		}
 		p.schema, p.largeDoc = answerSchema(val.Schema)
@@ -153,28 +138,20 @@ func newPipeline(ctx context.Context, s *Scenario, v Variant, rep int, keys *zip
 	return p, nil
 }
 
-func (p *pipeline) newTarget(ctx context.Context, name string, spec ProviderSpec, rep int, dir string) (target, error) {
+func (p *pipeline) newTarget(ctx context.Context, name string, rep int) (target, error) {
+	pr := p.plan.Providers[name]
 	where := "providers." + name
-	switch spec.Kind {
-	case KindOpenAI:
-		c, err := openai.NewClient(spec.OpenAI)
+	if pr.Kind == spec.KindOpenAI {
+		c, err := openai.NewClient(pr.OpenAI)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %v", where, err)
 		}
 		p.closers = append(p.closers, c.Close)
 		return c, nil
 	}
-	cfg := spec.Mock
-	if cfg.Seed == 0 {
-		cfg.Seed = p.sc.Seed ^ nameHash(name)
-	}
-	cfg.Seed += uint64(rep) // repetitions differ; variants of one repetition see the same requests
-	mock, err := mockprovider.NewIn(cfg, dir, where)
-	if err != nil {
-		return nil, err
-	}
-	p.mocks = append(p.mocks, mock)
-	if spec.Kind == KindMock {
+	// Repetitions differ; variants of one repetition see the same requests.
+	mock := mockprovider.FromModel(p.plan.Mock(name, rep))
+	if pr.Kind == spec.KindMock {
 		return mock, nil
 	}
 	// mock-http: serve it on a free loopback port for this repetition.
@@ -200,12 +177,6 @@ func (p *pipeline) newTarget(ctx context.Context, name string, spec ProviderSpec
 		<-served
 	})
 	return c, nil
-}
-
-func nameHash(s string) uint64 {
-	h := fnv.New64a()
-	h.Write([]byte(s))
-	return h.Sum64()
 }
 
 func (p *pipeline) close() {
@@ -283,7 +254,10 @@ func (p *pipeline) answer(ctx context.Context, r *request, msgs []domain.Message
 		r.tokens = max(1, strings.Count(resp.Content, " ")+1)
 		return resp.Content, nil
 	}
-	snd, _ := stream.NewSender(p.sender, p.sendTO)
+	snd, err := p.plan.NewSender(p.variant)
+	if err != nil {
+		return "", err
+	}
 	s, err := p.primary.OpenStream(ctx, msgs, p.pool, snd)
 	if err != nil {
 		snd.Stop()
@@ -461,7 +435,7 @@ func (t *zipfTable) sample(r *rand.Rand) int {
 }
 
 // classify puts a failed request in its bucket.
-func classify(err error, reqCtx, inflight context.Context) (outcome, int) {
+func classify(err error, reqCtx, inflight context.Context) (outcome, results.ErrorKind) {
 	switch {
 	case errors.Is(err, context.DeadlineExceeded) || errors.Is(err, workerpool.ErrTimeout):
 		if inflight.Err() != nil {
@@ -471,34 +445,27 @@ func classify(err error, reqCtx, inflight context.Context) (outcome, int) {
 	case inflight.Err() != nil && (errors.Is(err, context.Canceled) || reqCtx.Err() != nil):
 		return outCancelled, 0
 	case errors.Is(err, errInvalidAnswer):
-		return outError, errInvalid
+		return outError, results.ErrInvalid
 	case errors.Is(err, mockprovider.ErrStreamCut), errors.Is(err, openai.ErrTruncated):
-		return outError, errStreamCut
+		return outError, results.ErrStreamCut
 	case errors.Is(err, openai.ErrMalformed):
-		return outError, errMalformed
+		return outError, results.ErrMalformed
 	}
 	var rl *mockprovider.RateLimitError
 	var se *mockprovider.ServerError
 	var api *openai.APIError
 	switch {
 	case errors.As(err, &rl):
-		return outError, errRateLimited
+		return outError, results.ErrRateLimited
 	case errors.As(err, &se):
-		return outError, errServer
+		return outError, results.ErrServer
 	case errors.As(err, &api) && api.Status == 429:
-		return outError, errRateLimited
+		return outError, results.ErrRateLimited
 	case errors.As(err, &api) && api.Status >= 500:
-		return outError, errServer
+		return outError, results.ErrServer
 	}
 	if reqCtx.Err() != nil {
 		return outTimeout, 0
 	}
-	return outError, errOther
-}
-
-func dirOf(path string) string {
-	if i := strings.LastIndexAny(path, `/\`); i >= 0 {
-		return path[:i]
-	}
-	return "."
+	return outError, results.ErrOther
 }

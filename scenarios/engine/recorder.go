@@ -1,4 +1,4 @@
-package scenarios
+package engine
 
 import (
 	"math/rand/v2"
@@ -9,20 +9,16 @@ import (
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
 
 	"github.com/llmbench/llmbench/mockprovider"
+	"github.com/llmbench/llmbench/scenarios/results"
 )
 
-// Histogram range and precision: 1 ns to 1 hour at 3 significant digits
-// (0.1 %), in bounded memory whatever the run's length. Per-second windows
-// use 2 digits: they feed plots, not comparisons.
-const (
-	histLowest   = 1
-	histHighest  = int64(time.Hour)
-	histSigFigs  = 3
-	windowDigits = 2
-)
+// Per-second windows use 2 significant digits: they feed plots, not
+// comparisons.
+const windowDigits = 2
 
-func newHist() *hdr.Histogram       { return hdr.New(histLowest, histHighest, histSigFigs) }
-func newWindowHist() *hdr.Histogram { return hdr.New(histLowest, histHighest, windowDigits) }
+func newWindowHist() *hdr.Histogram {
+	return hdr.New(results.HistLowest, results.HistHighest, windowDigits)
+}
 
 // outcome is the one bucket every scheduled request ends in.
 type outcome uint8
@@ -32,22 +28,7 @@ const (
 	outError
 	outTimeout
 	outCancelled
-	outDropped
 )
-
-// Error kinds, so that outcomes tell a 429 storm from a server failing.
-const (
-	errRateLimited = iota
-	errServer
-	errStreamCut
-	errMalformed
-	errInvalid
-	errOther
-	numErrKinds
-)
-
-// ErrorKinds names the error kinds in results.
-var ErrorKinds = [numErrKinds]string{"rate_limited", "server_error", "stream_cut", "malformed", "invalid", "other"}
 
 // request is one request's measurements, pooled: the hot path allocates no
 // record and no token buffer in steady state.
@@ -60,8 +41,9 @@ type request struct {
 	end       time.Time
 	tokens    int
 	itl       []time.Duration
+	maxGap    time.Duration
 	outcome   outcome
-	errKind   int
+	errKind   results.ErrorKind
 	cacheHit  bool
 	cacheUsed bool
 	trace     mockprovider.Trace
@@ -92,10 +74,29 @@ func (r *request) token(now time.Time) {
 	if r.tokens == 0 {
 		r.first = now
 	} else {
-		r.itl = append(r.itl, now.Sub(r.lastTok))
+		gap := now.Sub(r.lastTok)
+		r.itl = append(r.itl, gap)
+		r.maxGap = max(r.maxGap, gap)
 	}
 	r.tokens++
 	r.lastTok = now
+}
+
+// good says whether a successful request met every limit of the SLO.
+func (r *request) good(slo results.SLO) bool {
+	if slo.E2E > 0 && r.end.Sub(r.intended) > slo.E2E {
+		return false
+	}
+	if slo.TTFT > 0 && (r.first.IsZero() || r.first.Sub(r.intended) > slo.TTFT) {
+		return false
+	}
+	if slo.ITL > 0 && r.maxGap > slo.ITL {
+		return false
+	}
+	if slo.TPOT > 0 && r.tokens > 1 && r.end.Sub(r.first)/time.Duration(r.tokens-1) > slo.TPOT {
+		return false
+	}
+	return true
 }
 
 // numShards spreads recording over locks; a request picks one by index.
@@ -105,9 +106,9 @@ const numShards = 8
 // shards on separate cache lines.
 type shard struct {
 	mu        sync.Mutex
-	hist      [numHists]*hdr.Histogram
-	outcomes  [outDropped + 1]int64
-	errKinds  [numErrKinds]int64
+	hist      [results.NumHists]*hdr.Histogram
+	outcomes  results.Outcomes
+	good      int64
 	tokens    int64
 	cacheHits int64
 	lookups   int64
@@ -125,26 +126,38 @@ type recorder struct {
 	dropped  atomic.Int64 // measured requests not sent
 	start    time.Time    // the run's start (windows count from here)
 	measure  time.Time    // the end of the warm-up
+	slo      results.SLO
 	mu       sync.Mutex
-	windows  []Window
+	windows  []results.Window
+	// sample: per-request e2e and TTFT of request indexes that are
+	// multiples of stride, written once each (by the request's own
+	// goroutine) and read after every request has ended.
+	stride     uint64
+	sampleE2E  []int64
+	sampleTTFT []int64
 }
+
+// sampleSize bounds the per-request sample of a repetition: enough for a
+// paired median's interval, small in results.json.
+const sampleSize = 2048
 
 // newRecorder allocates the histograms (about 2 MB a shard), once per run:
 // reset prepares the recorder for each repetition.
 func newRecorder() *recorder {
-	rec := &recorder{}
+	rec := &recorder{sampleE2E: make([]int64, sampleSize), sampleTTFT: make([]int64, sampleSize)}
 	for i := range rec.shards {
 		s := &rec.shards[i]
 		for h := range s.hist {
-			s.hist[h] = newHist()
+			s.hist[h] = results.NewHist()
 		}
 		s.winE2E, s.winTTFT = newWindowHist(), newWindowHist()
 	}
 	return rec
 }
 
-// reset empties the recorder for a repetition starting at start.
-func (rec *recorder) reset(start time.Time, warmup time.Duration) {
+// reset empties the recorder for a repetition starting at start that
+// schedules about expected requests (warm-up included).
+func (rec *recorder) reset(start time.Time, warmup time.Duration, slo results.SLO, expected int64) {
 	for i := range rec.shards {
 		s := &rec.shards[i]
 		for _, h := range s.hist {
@@ -152,20 +165,37 @@ func (rec *recorder) reset(start time.Time, warmup time.Duration) {
 		}
 		s.winE2E.Reset()
 		s.winTTFT.Reset()
-		s.outcomes, s.errKinds = [outDropped + 1]int64{}, [numErrKinds]int64{}
+		s.outcomes, s.good = results.Outcomes{}, 0
 		s.tokens, s.cacheHits, s.lookups = 0, 0, 0
 		s.winOK, s.winErr, s.winDone = 0, 0, 0
 		s.lastDone = time.Time{}
 	}
 	rec.inFlight.Store(0)
 	rec.dropped.Store(0)
-	rec.start, rec.measure = start, start.Add(warmup)
+	rec.start, rec.measure, rec.slo = start, start.Add(warmup), slo
 	rec.windows = nil
+	rec.stride = uint64(max(1, (expected+sampleSize-1)/sampleSize))
+	for i := range rec.sampleE2E {
+		rec.sampleE2E[i], rec.sampleTTFT[i] = results.Absent, results.Absent
+	}
 }
 
 // record files a finished request. It runs after the request's end time is
 // taken, so the lock it takes is never inside a measured interval.
 func (rec *recorder) record(r *request) {
+	if r.measured && r.index%rec.stride == 0 && r.index/rec.stride < sampleSize {
+		k := r.index / rec.stride
+		e2e, ttft := int64(results.Failed), int64(results.Failed)
+		if r.outcome == outOK {
+			e2e = int64(r.end.Sub(r.intended))
+			if r.firstByte && r.tokens > 0 {
+				ttft = int64(r.first.Sub(r.intended))
+			}
+		}
+		if r.outcome != outCancelled {
+			rec.sampleE2E[k], rec.sampleTTFT[k] = e2e, ttft
+		}
+	}
 	s := &rec.shards[r.index%numShards]
 	s.mu.Lock()
 	s.winDone++
@@ -187,25 +217,17 @@ func (rec *recorder) record(r *request) {
 	s.mu.Unlock()
 }
 
-// lastDone is the latest end of a measured request, over the shards.
-func (rec *recorder) lastDone() time.Time {
-	var last time.Time
-	for i := range rec.shards {
-		s := &rec.shards[i]
-		s.mu.Lock()
-		if s.lastDone.After(last) {
-			last = s.lastDone
-		}
-		s.mu.Unlock()
-	}
-	return last
-}
-
 // file records a measured request into the shard (locked).
 func (rec *recorder) file(s *shard, r *request) {
-	s.outcomes[r.outcome]++
-	if r.outcome == outError {
-		s.errKinds[r.errKind]++
+	switch r.outcome {
+	case outOK:
+		s.outcomes.OK++
+	case outError:
+		s.outcomes.Errors[r.errKind]++
+	case outTimeout:
+		s.outcomes.Timeout++
+	case outCancelled:
+		s.outcomes.Cancelled++
 	}
 	if r.cacheUsed {
 		s.lookups++
@@ -213,46 +235,55 @@ func (rec *recorder) file(s *shard, r *request) {
 			s.cacheHits++
 		}
 	}
-	if !r.sent.IsZero() && r.sent.After(r.intended) {
-		s.hist[histGeneratorLag].RecordValue(int64(r.sent.Sub(r.intended)))
-	} else {
-		s.hist[histGeneratorLag].RecordValue(0)
-	}
+	s.hist[results.HistGeneratorLag].RecordValue(max(0, int64(r.sent.Sub(r.intended))))
 	if r.trace.QueueWait > 0 || r.trace.Tokens > 0 {
-		s.hist[histQueueWait].RecordValue(int64(r.trace.QueueWait))
+		s.hist[results.HistQueueWait].RecordValue(int64(r.trace.QueueWait))
 	}
+	if r.outcome == outCancelled {
+		return // interrupted: no latency to speak of
+	}
+	s.hist[results.HistDone].RecordValue(max(1, int64(r.end.Sub(rec.measure))))
+	e2e := int64(r.end.Sub(r.intended))
 	if r.outcome != outOK {
+		s.hist[results.HistE2EFailed].RecordValue(e2e)
 		return
 	}
+	if r.good(rec.slo) {
+		s.good++
+	}
 	s.tokens += int64(r.tokens)
-	s.hist[histE2E].RecordValue(int64(r.end.Sub(r.intended)))
-	s.hist[histE2EUncorrected].RecordValue(int64(r.end.Sub(r.sent)))
+	s.hist[results.HistE2E].RecordValue(e2e)
+	s.hist[results.HistE2EUncorrected].RecordValue(int64(r.end.Sub(r.sent)))
 	if r.firstByte && r.tokens > 0 {
-		s.hist[histTTFT].RecordValue(int64(r.first.Sub(r.intended)))
-		s.hist[histTTFTUncorrected].RecordValue(int64(r.first.Sub(r.sent)))
+		s.hist[results.HistTTFT].RecordValue(int64(r.first.Sub(r.intended)))
+		s.hist[results.HistTTFTUncorrected].RecordValue(int64(r.first.Sub(r.sent)))
 	}
 	if !r.streamed {
 		return
 	}
 	for _, gap := range r.itl {
-		s.hist[histITL].RecordValue(int64(gap))
+		s.hist[results.HistITL].RecordValue(int64(gap))
 	}
 	if r.tokens > 1 {
-		s.hist[histTPOT].RecordValue(int64(r.end.Sub(r.first)) / int64(r.tokens-1))
+		s.hist[results.HistTPOT].RecordValue(int64(r.end.Sub(r.first)) / int64(r.tokens-1))
 	}
 }
 
-// drop files a request that was not sent.
-func (rec *recorder) drop(measured bool) {
-	if measured {
-		rec.dropped.Add(1)
+// drop files request idx, which was not sent: it failed to be served.
+func (rec *recorder) drop(idx uint64, measured bool) {
+	if !measured {
+		return
+	}
+	rec.dropped.Add(1)
+	if idx%rec.stride == 0 && idx/rec.stride < sampleSize {
+		rec.sampleE2E[idx/rec.stride], rec.sampleTTFT[idx/rec.stride] = results.Failed, results.Failed
 	}
 }
 
 // closeWindow merges the shards' current window into one Window.
 func (rec *recorder) closeWindow(now time.Time, droppedBefore int64) int64 {
 	e2e, ttft := newWindowHist(), newWindowHist()
-	var w Window
+	var w results.Window
 	for i := range rec.shards {
 		s := &rec.shards[i]
 		s.mu.Lock()
@@ -269,22 +300,20 @@ func (rec *recorder) closeWindow(now time.Time, droppedBefore int64) int64 {
 	dropped := rec.dropped.Load()
 	w.T = now.Sub(rec.start).Seconds()
 	rec.mu.Lock()
+	defer rec.mu.Unlock()
 	from := 0.0
 	if n := len(rec.windows); n > 0 {
 		from = rec.windows[n-1].T
 	}
-	rec.mu.Unlock()
 	w.Warmup = from < rec.measure.Sub(rec.start).Seconds() // the window holds warm-up traffic
 	w.InFlight = rec.inFlight.Load()
 	w.Dropped = dropped - droppedBefore
 	w.E2EP50, w.E2EP99 = pct(e2e, 50), pct(e2e, 99)
 	w.TTFTP50, w.TTFTP99 = pct(ttft, 50), pct(ttft, 99)
-	rec.mu.Lock()
 	if w.T > from {
-		w.RPS = float64(w.OK) / (w.T - from)
+		w.RPS = float64(w.Done) / (w.T - from)
 	}
 	rec.windows = append(rec.windows, w)
-	rec.mu.Unlock()
 	return dropped
 }
 
@@ -313,28 +342,70 @@ func (rec *recorder) runWindows(stop <-chan struct{}, done chan<- struct{}) {
 	}
 }
 
+// totals are the shards folded into one repetition's figures.
+type totals struct {
+	hists                       [results.NumHists]*hdr.Histogram
+	outcomes                    results.Outcomes
+	good, tokens, hits, lookups int64
+	lastDone                    time.Time
+}
+
 // merged folds the shards into one set of histograms and counters.
-func (rec *recorder) merged() (hists [numHists]*hdr.Histogram, outcomes [outDropped + 1]int64, kinds [numErrKinds]int64, tokens, hits, lookups int64) {
-	for h := range hists {
-		hists[h] = newHist()
+func (rec *recorder) merged() totals {
+	var t totals
+	for h := range t.hists {
+		t.hists[h] = results.NewHist()
 	}
 	for i := range rec.shards {
 		s := &rec.shards[i]
 		s.mu.Lock()
-		for h := range hists {
-			hists[h].Merge(s.hist[h])
+		for h := range t.hists {
+			t.hists[h].Merge(s.hist[h])
 		}
-		for o, n := range s.outcomes {
-			outcomes[o] += n
+		t.outcomes.Add(s.outcomes)
+		t.good += s.good
+		t.tokens += s.tokens
+		t.hits += s.cacheHits
+		t.lookups += s.lookups
+		if s.lastDone.After(t.lastDone) {
+			t.lastDone = s.lastDone
 		}
-		for k, n := range s.errKinds {
-			kinds[k] += n
-		}
-		tokens += s.tokens
-		hits += s.cacheHits
-		lookups += s.lookups
 		s.mu.Unlock()
 	}
-	outcomes[outDropped] += rec.dropped.Load()
+	t.outcomes.Dropped += rec.dropped.Load()
+	return t
+}
+
+// progress sums what has completed so far (windows closed and current).
+func (rec *recorder) progress() (ok, errs, done int64) {
+	rec.mu.Lock()
+	for _, w := range rec.windows {
+		ok += w.OK
+		errs += w.Errors
+		done += w.Done
+	}
+	rec.mu.Unlock()
+	for i := range rec.shards {
+		s := &rec.shards[i]
+		s.mu.Lock()
+		ok += s.winOK
+		errs += s.winErr
+		done += s.winDone
+		s.mu.Unlock()
+	}
 	return
+}
+
+// sample copies the repetition's per-request sample (all of it that the
+// schedule reached).
+func (rec *recorder) sample(scheduledTotal uint64) *results.Sample {
+	n := min(uint64(sampleSize), (scheduledTotal+rec.stride-1)/rec.stride)
+	s := &results.Sample{Stride: rec.stride, E2E: append([]int64(nil), rec.sampleE2E[:n]...)}
+	for _, v := range rec.sampleTTFT[:n] {
+		if v >= 0 {
+			s.TTFT = append([]int64(nil), rec.sampleTTFT[:n]...)
+			break
+		}
+	}
+	return s
 }

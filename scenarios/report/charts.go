@@ -15,7 +15,7 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgsvg"
 
-	"github.com/llmbench/llmbench/scenarios"
+	"github.com/llmbench/llmbench/scenarios/results"
 )
 
 const (
@@ -66,12 +66,13 @@ func (ninesTicks) Ticks(min, max float64) []plot.Tick {
 
 // spectrumCharts draws, per latency metric, the percentile spectrum of
 // every variant (corrected solid, uncorrected dashed).
-func spectrumCharts(r *scenarios.Results, _ []*scenarios.Summary) ([]chart, error) {
+func spectrumCharts(r *results.Results) ([]chart, error) {
 	var out []chart
 	for _, m := range []struct {
 		hist, uncorrected, title string
 	}{
-		{"e2e", "e2e_uncorrected", "End-to-end latency by percentile"},
+		{"e2e", "e2e_uncorrected", "End-to-end latency of successful requests by percentile"},
+		{"e2e_failed", "", "End-to-end latency of failed requests by percentile"},
 		{"ttft", "ttft_uncorrected", "Time to first token by percentile"},
 		{"itl", "", "Inter-token latency by percentile"},
 	} {
@@ -138,17 +139,17 @@ func spectrumCharts(r *scenarios.Results, _ []*scenarios.Summary) ([]chart, erro
 // overTimeCharts draws each second of the first repetition of every
 // variant: rps, requests in flight, p50 and p99 latency, errors; the
 // warm-up is shaded.
-func overTimeCharts(r *scenarios.Results) ([]chart, error) {
+func overTimeCharts(r *results.Results) ([]chart, error) {
 	series := []struct {
 		title, unit string
-		get         func(w scenarios.Window) float64
-		dashed      func(w scenarios.Window) float64
+		get         func(w results.Window) float64
+		dashed      func(w results.Window) float64
 	}{
-		{"Requests per second", "req/s", func(w scenarios.Window) float64 { return w.RPS }, nil},
-		{"Requests in flight", "requests", func(w scenarios.Window) float64 { return float64(w.InFlight) }, nil},
-		{"End-to-end latency, p99 (solid) and p50 (dashed)", "ms", func(w scenarios.Window) float64 { return 1e3 * w.E2EP99 },
-			func(w scenarios.Window) float64 { return 1e3 * w.E2EP50 }},
-		{"Errors and drops per second", "requests", func(w scenarios.Window) float64 { return float64(w.Errors + w.Dropped) }, nil},
+		{"Completions per second", "req/s", func(w results.Window) float64 { return w.RPS }, nil},
+		{"Requests in flight", "requests", func(w results.Window) float64 { return float64(w.InFlight) }, nil},
+		{"End-to-end latency, p99 (solid) and p50 (dashed)", "ms", func(w results.Window) float64 { return 1e3 * w.E2EP99 },
+			func(w results.Window) float64 { return 1e3 * w.E2EP50 }},
+		{"Errors and drops per second", "requests", func(w results.Window) float64 { return float64(w.Errors + w.Dropped) }, nil},
 	}
 	var out []chart
 	for _, s := range series {
@@ -189,7 +190,7 @@ func overTimeCharts(r *scenarios.Results) ([]chart, error) {
 				continue
 			}
 			ws := v.Reps[0].Windows
-			for k, f := range []func(scenarios.Window) float64{s.get, s.dashed} {
+			for k, f := range []func(results.Window) float64{s.get, s.dashed} {
 				if f == nil {
 					continue
 				}
@@ -223,11 +224,12 @@ func overTimeCharts(r *scenarios.Results) ([]chart, error) {
 // compareCharts draws, for a few figures, one bar per variant at the
 // median of its repetitions, with a whisker from the smallest to the
 // largest repetition.
-func compareCharts(r *scenarios.Results) ([]chart, error) {
+func compareCharts(r *results.Results) ([]chart, error) {
 	figures := []struct{ metric, title, unit string }{
 		{"e2e.p99", "End-to-end p99 across repetitions", "ms"},
 		{"ttft.p99", "TTFT p99 across repetitions", "ms"},
-		{"rps", "Successful requests per second across repetitions", "req/s"},
+		{"throughput", "Throughput (completions per second) across repetitions", "req/s"},
+		{"allocs_per_req", "Allocations per request across repetitions", "allocs"},
 		{"cpu_per_req", "CPU per request across repetitions", "µs"},
 	}
 	var out []chart
@@ -246,14 +248,10 @@ func compareCharts(r *scenarios.Results) ([]chart, error) {
 		for i := range r.Variants {
 			v := &r.Variants[i]
 			var vals []float64
-			for _, rep := range v.Reps {
-				one := scenarios.VariantResult{Reps: []scenarios.RepResult{rep}}
-				s := one.Summarize()
-				if strings.HasPrefix(f.metric, "ttft") && s.Hists["ttft"].TotalCount() == 0 {
-					continue
+			for j := range v.Reps {
+				if x, ok := v.Reps[j].Summary().Metric(f.metric); ok {
+					vals = append(vals, x*scale)
 				}
-				x, _ := s.Metric(f.metric)
-				vals = append(vals, x*scale)
 			}
 			if len(vals) == 0 {
 				meds = append(meds, 0)

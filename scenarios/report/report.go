@@ -10,33 +10,33 @@ import (
 	"fmt"
 	"html/template"
 	"io"
-	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"strings"
 	"time"
 
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
 
-	"github.com/llmbench/llmbench/scenarios"
+	"github.com/llmbench/llmbench/scenarios/results"
 )
 
 //go:embed report.html.tmpl
 var templates embed.FS
 
 var page = template.Must(template.New("report.html.tmpl").Funcs(template.FuncMap{
-	"dur": scenarios.FormatDuration,
+	"dur": results.FormatDuration,
 	"pct": func(v float64) string { return fmt.Sprintf("%.2f%%", 100*v) },
 	"f1":  func(v float64) string { return fmt.Sprintf("%.1f", v) },
 }).ParseFS(templates, "report.html.tmpl"))
 
 // model is what the template renders.
 type model struct {
-	R        *scenarios.Results
+	R        *results.Results
 	Date     string
 	Variants []variantView
+	Floor    string
+	Verdict  []verdictRow
 	Spectrum []chart
 	OverTime []chart
 	Compare  []chart
@@ -46,24 +46,29 @@ type variantView struct {
 	Name       string
 	Reps       int
 	Latency    []latencyRow
-	RPS        float64
-	TokensPerS float64
-	Outcomes   []outcome
-	ErrorRate  float64
-	Leaks      int
-	Thresholds []scenarios.ThresholdResult
+	Rates      []figure
+	Outcomes   []figure
+	Thresholds []thresholdView
+	Saturated  []string
 }
 
 type latencyRow struct {
-	Metric               string
-	P50, P90, P99, P999  time.Duration
-	Count                int64
-	Corrected, Available bool
+	Metric              string
+	P50, P90, P99, P999 time.Duration
+	Count               int64
 }
 
-type outcome struct {
-	Name  string
-	Count int64
+type figure struct {
+	Name, Value string
+}
+
+type thresholdView struct {
+	Expr, Measured string
+	Passed         bool
+}
+
+type verdictRow struct {
+	Metric, Best, Variant, Difference, Interval, Verdict string
 }
 
 type chart struct {
@@ -72,35 +77,66 @@ type chart struct {
 }
 
 // Write renders r as HTML.
-func Write(w io.Writer, r *scenarios.Results) error {
+func Write(w io.Writer, r *results.Results) error {
 	m := model{R: r, Date: r.Started.UTC().Format(time.RFC1123)}
-	sums := make([]*scenarios.Summary, len(r.Variants))
 	for i := range r.Variants {
 		v := &r.Variants[i]
-		s := v.Summarize()
-		sums[i] = s
-		vv := variantView{Name: v.Name, Reps: len(v.Reps), Leaks: s.GoroutinesLeaked, Thresholds: v.Thresholds}
-		for _, h := range []struct{ name, label string }{{"e2e", "end to end"}, {"ttft", "TTFT"}, {"itl", "ITL"}} {
-			hist := s.Hists[h.name]
-			row := latencyRow{Metric: h.label, Available: hist.TotalCount() > 0, Count: hist.TotalCount()}
-			if row.Available {
-				q := func(p float64) time.Duration { return time.Duration(hist.ValueAtQuantile(p)) }
-				row.P50, row.P90, row.P99, row.P999 = q(50), q(90), q(99), q(99.9)
+		s := v.Summary()
+		vv := variantView{Name: v.Name, Reps: len(v.Reps)}
+		for _, h := range []struct{ name, label string }{{"e2e", "end to end (successes)"}, {"e2e_all", "end to end (all requests)"}, {"ttft", "TTFT"}, {"itl", "ITL"}} {
+			hist := s.Hist(h.name)
+			if hist.TotalCount() == 0 {
+				continue
 			}
-			vv.Latency = append(vv.Latency, row)
+			q := func(p float64) time.Duration { return time.Duration(hist.ValueAtQuantile(p)) }
+			vv.Latency = append(vv.Latency, latencyRow{Metric: h.label, P50: q(50), P90: q(90), P99: q(99), P999: q(99.9), Count: hist.TotalCount()})
 		}
-		vv.RPS, _ = s.Metric("rps")
-		vv.TokensPerS, _ = s.Metric("tokens_per_s")
-		vv.ErrorRate, _ = s.Metric("error_rate")
-		vv.Outcomes = append(vv.Outcomes, outcome{"ok", s.OK})
-		for _, k := range slices.Sorted(maps.Keys(s.ErrorKinds)) {
-			vv.Outcomes = append(vv.Outcomes, outcome{"error: " + k, s.ErrorKinds[k]})
+		for _, name := range []string{"offered_rate", "sent_rate", "throughput", "goodput", "tokens_per_s", "error_rate", "cpu_per_req", "allocs_per_req", "goroutines_leaked"} {
+			mt, _ := results.Lookup(name)
+			val := "-"
+			if x, ok := mt.Value(s); ok {
+				val = results.FormatValue(mt, x)
+			}
+			vv.Rates = append(vv.Rates, figure{name, val})
 		}
-		vv.Outcomes = append(vv.Outcomes, outcome{"timeout", s.Timeouts}, outcome{"cancelled", s.Cancelled}, outcome{"dropped", s.Dropped})
+		vv.Outcomes = append(vv.Outcomes, figure{"scheduled", fmt.Sprint(s.Scheduled)}, figure{"ok", fmt.Sprint(s.Outcomes.OK)})
+		for k, n := range s.Outcomes.Errors {
+			if n > 0 {
+				vv.Outcomes = append(vv.Outcomes, figure{"error: " + results.ErrorKindNames[k], fmt.Sprint(n)})
+			}
+		}
+		vv.Outcomes = append(vv.Outcomes, figure{"timeout", fmt.Sprint(s.Outcomes.Timeout)}, figure{"cancelled", fmt.Sprint(s.Outcomes.Cancelled)}, figure{"dropped", fmt.Sprint(s.Outcomes.Dropped)})
+		for _, t := range v.Thresholds {
+			vv.Thresholds = append(vv.Thresholds, thresholdView{Expr: t.Expr, Measured: thresholdValue(t), Passed: t.Passed})
+		}
+		for _, rep := range v.Reps {
+			if rep.Saturated {
+				vv.Saturated = append(vv.Saturated, fmt.Sprintf("repetition %d: %s", rep.Rep, rep.Bottleneck))
+			}
+		}
 		m.Variants = append(m.Variants, vv)
 	}
+	if f := r.Floor; f != nil {
+		m.Floor = fmt.Sprintf("a 200µs timer fires %s late (p50), %s (p99); the engine costs %s of CPU per request against a zero-latency mock",
+			results.FormatDuration(f.TimerLateP50), results.FormatDuration(f.TimerLateP99), results.FormatDuration(f.EngineCPUPerReq))
+	}
+	for _, c := range Verdict(r) {
+		f := formatOf(c.Metric)
+		row := verdictRow{Metric: c.Metric, Best: c.Best, Variant: c.Variant, Difference: f(c.Median), Interval: "-", Verdict: "too few pairs"}
+		if c.HasInterval {
+			row.Interval = "[" + f(c.Lo) + ", " + f(c.Hi) + "]"
+			row.Verdict = "no difference shown"
+			if c.BelowFloor {
+				row.Verdict = "below the harness's floor"
+			}
+			if c.Shown() {
+				row.Verdict = "different"
+			}
+		}
+		m.Verdict = append(m.Verdict, row)
+	}
 	var err error
-	if m.Spectrum, err = spectrumCharts(r, sums); err != nil {
+	if m.Spectrum, err = spectrumCharts(r); err != nil {
 		return err
 	}
 	if m.OverTime, err = overTimeCharts(r); err != nil {
@@ -113,11 +149,11 @@ func Write(w io.Writer, r *scenarios.Results) error {
 }
 
 // WriteFile renders r into path, atomically.
-func WriteFile(path string, r *scenarios.Results) error {
+func WriteFile(path string, r *results.Results) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
-	return scenarios.WriteFileAtomic(path, func(w io.Writer) error { return Write(w, r) })
+	return results.WriteFileAtomic(path, func(w io.Writer) error { return Write(w, r) })
 }
 
 var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._=-]+`)
@@ -125,14 +161,14 @@ var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._=-]+`)
 // WriteHgrm exports every histogram of every variant (repetitions merged)
 // as DIR/<variant>.<histogram>.hgrm, values in milliseconds, the format
 // HdrHistogram's plotters read. It returns the files written.
-func WriteHgrm(dir string, r *scenarios.Results) ([]string, error) {
+func WriteHgrm(dir string, r *results.Results) ([]string, error) {
 	var files []string
 	for i := range r.Variants {
 		v := &r.Variants[i]
-		s := v.Summarize()
-		for _, name := range scenarios.HistNames {
-			h := s.Hists[name]
-			if h.TotalCount() == 0 {
+		s := v.Summary()
+		for _, name := range results.LatencyNames() {
+			h := s.Hist(name)
+			if h == nil || h.TotalCount() == 0 {
 				continue
 			}
 			var buf bytes.Buffer
@@ -143,7 +179,7 @@ func WriteHgrm(dir string, r *scenarios.Results) ([]string, error) {
 			if err := os.MkdirAll(dir, 0o755); err != nil {
 				return files, err
 			}
-			if err := scenarios.WriteFileAtomic(path, func(w io.Writer) error { _, err := w.Write(buf.Bytes()); return err }); err != nil {
+			if err := results.WriteFileAtomic(path, func(w io.Writer) error { _, err := w.Write(buf.Bytes()); return err }); err != nil {
 				return files, err
 			}
 			files = append(files, path)
@@ -153,16 +189,4 @@ func WriteHgrm(dir string, r *scenarios.Results) ([]string, error) {
 }
 
 // merged is one variant's histogram across repetitions.
-func merged(v *scenarios.VariantResult, name string) *hdr.Histogram {
-	var h *hdr.Histogram
-	for _, rep := range v.Reps {
-		if x, ok := rep.Histograms[name]; ok {
-			if h == nil {
-				h = x.Histogram()
-			} else {
-				h.Merge(x.Histogram())
-			}
-		}
-	}
-	return h
-}
+func merged(v *results.VariantResult, name string) *hdr.Histogram { return v.Summary().Hist(name) }

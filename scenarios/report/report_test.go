@@ -13,7 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
-	"github.com/llmbench/llmbench/scenarios"
+	"github.com/llmbench/llmbench/scenarios/results"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -21,14 +21,14 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 // testdata/results.json is a recorded run of testdata/scenario.yaml
 // (regenerate: go run ./cmd/llmbench run scenarios/report/testdata/scenario.yaml
 // --out /tmp/r && cp /tmp/r/results.json scenarios/report/testdata/).
-func recorded(t *testing.T) *scenarios.Results {
+func recorded(t *testing.T) *results.Results {
 	t.Helper()
-	r, err := scenarios.ReadResults("testdata/results.json")
+	r, err := results.Read("testdata/results.json")
 	require.NoError(t, err)
 	return r
 }
 
-func render(t *testing.T, r *scenarios.Results) string {
+func render(t *testing.T, r *results.Results) string {
 	t.Helper()
 	var buf bytes.Buffer
 	require.NoError(t, Write(&buf, r))
@@ -41,7 +41,12 @@ func TestReportHasEverySection(t *testing.T) {
 	for _, id := range []string{"header", "summary", "spectrum", "over-time", "comparison", "scenario"} {
 		assert.Contains(t, html, `id="`+id+`"`, id)
 	}
-	assert.Equal(t, 3, strings.Count(html, `class="chart spectrum"`), "a spectrum for e2e, TTFT and ITL")
+	assert.Equal(t, 4, strings.Count(html, `class="chart spectrum"`), "a spectrum for e2e of successes, of failures (the 429s), TTFT and ITL")
+	assert.Contains(t, html, `id="verdict"`)
+	assert.Contains(t, html, `id="floor"`)
+	// Thresholds read as the console prints them: in the unit written.
+	assert.Regexp(t, `<td>ttft.p99 &lt; 1s</td><td>measured [0-9.]+ms \(successful requests\)</td>`, html)
+	assert.Regexp(t, `<td>error_rate &lt; 1%</td><td>measured [0-9.]+% \(scheduled requests\)</td>`, html)
 	assert.Equal(t, 4, strings.Count(html, `class="chart overtime"`))
 	assert.GreaterOrEqual(t, strings.Count(html, `class="chart comparison"`), 3)
 	for _, v := range r.Variants {

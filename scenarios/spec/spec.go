@@ -1,4 +1,10 @@
-package scenarios
+// Package spec is the scenario language: a scenario file decoded into a
+// Scenario, strictly (an unknown field is an error, with a suggestion), with
+// the line of every field kept for later messages. It has no behaviour: the
+// plan package checks what the values mean and builds what they describe.
+//
+//	spec (YAML → Scenario) → plan (→ Plan) → engine (→ measurements) → results → report
+package spec
 
 import (
 	"time"
@@ -21,12 +27,40 @@ type Scenario struct {
 	Pipeline    Pipeline                `yaml:"pipeline"`
 	Variants    Variants                `yaml:"variants"`
 	Repeat      int                     `yaml:"repeat"`
-	Thresholds  []Threshold             `yaml:"thresholds"`
+	// SLO is what each request must meet to count as good (goodput).
+	SLO        *SLO        `yaml:"slo"`
+	Thresholds []Threshold `yaml:"thresholds"`
 
-	// Path and Source are the file and its text, kept for the results.
+	// Path names the file in messages; its folder anchors relative file
+	// names. Source is the text the scenario was parsed from.
 	Path   string `yaml:"-"`
-	Source string `yaml:"-"`
+	Source []byte `yaml:"-"`
 	lines  map[string]int
+}
+
+// Line is the line of a field path ("workload.rate"), or of its nearest
+// ancestor that has one; 0 when unknown.
+func (s *Scenario) Line(path string) int {
+	for p := path; p != ""; {
+		if l, ok := s.lines[p]; ok {
+			return l
+		}
+		i := lastSep(p)
+		if i < 0 {
+			break
+		}
+		p = p[:i]
+	}
+	return 0
+}
+
+func lastSep(p string) int {
+	for i := len(p) - 1; i >= 0; i-- {
+		if p[i] == '.' || p[i] == '[' {
+			return i
+		}
+	}
+	return -1
 }
 
 // ProviderKind says what a provider entry is.
@@ -108,6 +142,19 @@ type PromptShape struct {
 	Multimodal float64 `yaml:"multimodal"`
 }
 
+// SLO is a per-request service level objective, as vLLM's --goodput takes
+// it: a request is good when it succeeded and met every limit set here.
+type SLO struct {
+	// TTFT bounds the time to first token (from the intended send time).
+	TTFT time.Duration `yaml:"ttft"`
+	// ITL bounds every gap between two tokens of the request.
+	ITL time.Duration `yaml:"itl"`
+	// TPOT bounds the request's mean time per output token after the first.
+	TPOT time.Duration `yaml:"tpot"`
+	// E2E bounds the end-to-end latency (from the intended send time).
+	E2E time.Duration `yaml:"e2e"`
+}
+
 // Pipeline is what every request goes through, in this order: message
 // history, response cache, worker-pool bound, provider call (through
 // fan-out, or streamed through a channel pool), output validation.
@@ -177,15 +224,14 @@ type WorkerPoolStage struct {
 	Timeout time.Duration `yaml:"timeout"`
 }
 
-// Families that variants may vary, in the order names print.
-var Families = []string{"messages", "cache", "workerpool", "fanout", "stream", "sender", "validate"}
-
 // Variants is the variant matrix (family → names, run as the cartesian
 // product) or an explicit list of combinations.
 type Variants struct {
 	Matrix map[string][]string
-	List   []map[string]string
-	Line   int
+	// Order is the matrix's families in the order written.
+	Order []string
+	List  []map[string]string
+	Line  int
 }
 
 // Threshold is a pass/fail criterion, such as "ttft.p99 < 800ms", applied
@@ -194,5 +240,4 @@ type Threshold struct {
 	Expr    string
 	Variant map[string]string
 	Line    int
-	check   check
 }
