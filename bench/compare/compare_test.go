@@ -220,6 +220,11 @@ func TestGateOnNothingIsNotJudged(t *testing.T) {
 		rep = gate(t, f, f, GateOptions{})
 		assert.True(t, rep.Judged(), "not asked for: a warning only")
 		assert.Contains(t, strings.Join(rep.Warnings, "\n"), "not gated, better direction unknown: widgets/op")
+
+		only := filepath.Join(t.TempDir(), "only.txt")
+		require.NoError(t, os.WriteFile(only, []byte(strings.Repeat("BenchmarkA-2\t100\t7 widgets/op\n", 10)), 0o644))
+		rep = gate(t, only, only, GateOptions{})
+		unjudged(t, rep, "no benchmark-unit pair to compare: the 1 benchmark(s) in both files share no unit whose better direction is known (units present: baseline widgets/op; candidate widgets/op)")
 	})
 	t.Run("a unit that only some benchmarks lose is a warning", func(t *testing.T) {
 		cand := filepath.Join(t.TempDir(), "part.txt")
