@@ -201,15 +201,13 @@ func TestGateOnNothingIsNotJudged(t *testing.T) {
 	t.Run("ns/op against ms/op", func(t *testing.T) {
 		// benchfmt reads ns/op as sec/op and leaves ms/op alone, with no
 		// known direction: nothing of the time is comparable.
-		ms := filepath.Join(t.TempDir(), "ms.txt")
-		require.NoError(t, os.WriteFile(ms, []byte(strings.Repeat("BenchmarkA-2\t100\t0.0001 ms/op\t3 allocs/op\n", 10)), 0o644))
+		ms := rawFile(t, "ms.txt", strings.Repeat("BenchmarkA-2\t100\t0.0001 ms/op\t3 allocs/op\n", 10))
 		rep := gate(t, base, ms, GateOptions{})
 		assert.Equal(t, 1, rep.Checked, "allocs/op still compared")
 		unjudged(t, rep, "sec/op is reported by the baseline and not by the candidate, for BenchmarkA-2, where the candidate reports ms/op: give both sides the same unit")
 	})
 	t.Run("candidate without -benchmem", func(t *testing.T) {
-		nomem := filepath.Join(t.TempDir(), "nomem.txt")
-		require.NoError(t, os.WriteFile(nomem, []byte(strings.Repeat("BenchmarkA-2\t100\t100 ns/op\nBenchmarkB-2\t100\t50 ns/op\n", 10)), 0o644))
+		nomem := rawFile(t, "nomem.txt", strings.Repeat("BenchmarkA-2\t100\t100 ns/op\nBenchmarkB-2\t100\t50 ns/op\n", 10))
 		rep := gate(t, base, nomem, GateOptions{})
 		unjudged(t, rep, "allocs/op is reported by the baseline and not by the candidate, for BenchmarkA-2 and 1 more (was the candidate run without -benchmem?)")
 	})
@@ -221,14 +219,12 @@ func TestGateOnNothingIsNotJudged(t *testing.T) {
 		assert.True(t, rep.Judged(), "not asked for: a warning only")
 		assert.Contains(t, strings.Join(rep.Warnings, "\n"), "not gated, better direction unknown: widgets/op")
 
-		only := filepath.Join(t.TempDir(), "only.txt")
-		require.NoError(t, os.WriteFile(only, []byte(strings.Repeat("BenchmarkA-2\t100\t7 widgets/op\n", 10)), 0o644))
+		only := rawFile(t, "only.txt", strings.Repeat("BenchmarkA-2\t100\t7 widgets/op\n", 10))
 		rep = gate(t, only, only, GateOptions{})
 		unjudged(t, rep, "no benchmark-unit pair to compare: the 1 benchmark(s) in both files share no unit whose better direction is known (units present: baseline widgets/op; candidate widgets/op)")
 	})
 	t.Run("a unit that only some benchmarks lose is a warning", func(t *testing.T) {
-		cand := filepath.Join(t.TempDir(), "part.txt")
-		require.NoError(t, os.WriteFile(cand, []byte(strings.Repeat("BenchmarkA-2\t100\t100 ns/op\t3 allocs/op\nBenchmarkB-2\t100\t50 ns/op\n", 10)), 0o644))
+		cand := rawFile(t, "part.txt", strings.Repeat("BenchmarkA-2\t100\t100 ns/op\t3 allocs/op\nBenchmarkB-2\t100\t50 ns/op\n", 10))
 		rep := gate(t, base, cand, GateOptions{})
 		assert.True(t, rep.Judged(), "%v", rep.Unjudged)
 		assert.Contains(t, strings.Join(rep.Warnings, "\n"), "not compared: allocs/op is reported by the baseline and not by the candidate, for BenchmarkB-2")
@@ -373,17 +369,7 @@ func TestCompareTooFewSamplesSaidOnce(t *testing.T) {
 	line := func(seed, sharded int) string {
 		return fmt.Sprintf("BenchmarkScenario/scenario=q/cache=seed-2\t100\t%d e2e-p50-ns\t3 allocs/req\nBenchmarkScenario/scenario=q/cache=sharded-2\t100\t%d e2e-p50-ns\t2 allocs/req\n", seed, sharded)
 	}
-	dir := t.TempDir()
-	a, b := filepath.Join(dir, "a.txt"), filepath.Join(dir, "b.txt")
-	require.NoError(t, os.WriteFile(a, []byte(run+line(100, 95)), 0o644))
-	require.NoError(t, os.WriteFile(b, []byte(run+line(120, 0)), 0o644))
-	ds, err := Read(a, b)
-	require.NoError(t, err)
-	tables, err := Compare(ds, Options{})
-	require.NoError(t, err)
-	var out bytes.Buffer
-	require.NoError(t, Write(&out, tables, "table"))
-	text := out.String()
+	text := render(t, "table", rawFile(t, "a.txt", run+line(100, 95)), rawFile(t, "b.txt", run+line(120, 0)))
 	assert.NotContains(t, text, "∞")
 	assert.NotContains(t, text, "~ (p=1.000 n=1)", "p=1 with n=1 is no evidence of no change")
 	assert.Contains(t, text, "+20.00% ? (untested, n=1)")
@@ -394,46 +380,43 @@ func TestCompareTooFewSamplesSaidOnce(t *testing.T) {
 	assert.NotContains(t, text, "e2e-p50-ns", "a 0 is tidied like the other values (sec)")
 
 	// Without a scenario line: go test output.
-	g := writeFile(t, "g.txt", 1, "", bench{"BenchmarkA", 1, 100, 3, ""})
-	ds, err = Read(g)
-	require.NoError(t, err)
-	tables, err = Compare(ds, Options{})
-	require.NoError(t, err)
-	out.Reset()
-	require.NoError(t, Write(&out, tables, "table"))
-	assert.Contains(t, out.String(), "Rerun with `go test -bench … -count 6`")
+	text = render(t, "table", writeFile(t, "g.txt", 1, "", bench{"BenchmarkA", 1, 100, 3, ""}))
+	assert.Contains(t, text, "Rerun with `go test -bench … -count 6`")
 
 	// Enough samples: no note.
-	g = writeFile(t, "h.txt", 1, "", bench{"BenchmarkA", 10, 100, 3, ""})
-	ds, err = Read(g, g)
-	require.NoError(t, err)
-	tables, err = Compare(ds, Options{})
-	require.NoError(t, err)
-	out.Reset()
-	require.NoError(t, Write(&out, tables, "table"))
-	assert.NotContains(t, out.String(), "too few samples")
+	g := writeFile(t, "h.txt", 1, "", bench{"BenchmarkA", 10, 100, 3, ""})
+	assert.NotContains(t, render(t, "table", g, g), "too few samples")
 }
 
 // JSON has no infinity: an interval that does not exist, or a change from
 // a zero base, must not break the output.
 func TestCompareJSONWithoutIntervals(t *testing.T) {
-	dir := t.TempDir()
-	a, b := filepath.Join(dir, "a.txt"), filepath.Join(dir, "b.txt")
-	require.NoError(t, os.WriteFile(a, []byte("BenchmarkA\t1\t0 leaks/op\n"), 0o644))
-	require.NoError(t, os.WriteFile(b, []byte("BenchmarkA\t1\t2 leaks/op\n"), 0o644))
-	ds, err := Read(a, b)
-	require.NoError(t, err)
-	tables, err := Compare(ds, Options{})
-	require.NoError(t, err)
-	var out bytes.Buffer
-	require.NoError(t, Write(&out, tables, "json"))
+	a, b := rawFile(t, "a.txt", "BenchmarkA\t1\t0 leaks/op\n"), rawFile(t, "b.txt", "BenchmarkA\t1\t2 leaks/op\n")
 	var cells []map[string]any
-	require.NoError(t, json.Unmarshal(out.Bytes(), &cells))
+	require.NoError(t, json.Unmarshal([]byte(render(t, "json", a, b)), &cells))
 	require.Len(t, cells, 2)
 	assert.Nil(t, cells[1]["lo"])
 	assert.Nil(t, cells[1]["delta"], "+Inf from a zero base")
 	assert.Equal(t, true, cells[1]["untested"])
-	out.Reset()
-	require.NoError(t, Write(&out, tables, "csv"))
-	assert.NotContains(t, out.String(), "Inf")
+	assert.NotContains(t, render(t, "csv", a, b), "Inf")
+}
+
+// render compares files with the default options and prints the tables.
+func render(t *testing.T, format string, paths ...string) string {
+	t.Helper()
+	ds, err := Read(paths...)
+	require.NoError(t, err)
+	tables, err := Compare(ds, Options{})
+	require.NoError(t, err)
+	var out bytes.Buffer
+	require.NoError(t, Write(&out, tables, format))
+	return out.String()
+}
+
+// rawFile writes a file of exactly this content.
+func rawFile(t *testing.T, name, content string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
+	require.NoError(t, os.WriteFile(path, []byte(content), 0o644))
+	return path
 }
