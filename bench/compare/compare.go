@@ -16,6 +16,7 @@ import (
 	"golang.org/x/perf/benchfmt"
 	"golang.org/x/perf/benchmath"
 	"golang.org/x/perf/benchproc"
+	"golang.org/x/perf/benchunit"
 )
 
 // InputError is a file that cannot be read as benchmark results.
@@ -29,11 +30,16 @@ type Dataset struct {
 	Units   benchfmt.UnitMetadataMap
 	// Configs holds, per file, the configuration lines that describe the
 	// machine (goos, goarch, cpu, go, nproc), for the different-machine
-	// warning.
+	// warning, and the scenario of an llmbench run's results.txt.
 	Configs map[string]map[string]string
 }
 
 var machineKeys = []string{"goos", "goarch", "cpu", "go", "nproc"}
+
+// scenarioKey is the configuration line by which an llmbench run's
+// results.txt is told apart from go test output: how to get more samples
+// differs (--repeat against -count).
+const scenarioKey = "scenario"
 
 // Read reads benchmark files. A line that is not valid benchmark format is
 // an error naming the file and line; a file without any result is one too.
@@ -48,6 +54,7 @@ func Read(paths ...string) (*Dataset, error) {
 			errs = append(errs, rec.Error())
 		case *benchfmt.Result:
 			r := rec.Clone()
+			tidyZeros(r)
 			ds.Results = append(ds.Results, r)
 			file := r.GetConfig(".file")
 			count[file]++
@@ -56,7 +63,7 @@ func Read(paths ...string) (*Dataset, error) {
 				cfg = map[string]string{}
 				ds.Configs[file] = cfg
 			}
-			for _, k := range machineKeys {
+			for _, k := range append(machineKeys, scenarioKey) {
 				if v := r.GetConfig(k); v != "" {
 					if _, seen := cfg[k]; !seen {
 						cfg[k] = v
@@ -71,17 +78,79 @@ func Read(paths ...string) (*Dataset, error) {
 	if len(errs) > 0 {
 		return nil, &InputError{Msg: strings.Join(errs, "\n")}
 	}
-	for _, p := range paths {
-		label := p
-		if i := strings.Index(p, "="); i > 0 && !strings.ContainsAny(p[:i], `/\`) {
-			label = p[:i] // a "label=path" argument
-		}
+	for i, label := range fileLabels(paths) {
 		if count[label] == 0 {
-			return nil, &InputError{Msg: fmt.Sprintf("%s: no benchmark results in the file", p)}
+			return nil, &InputError{Msg: fmt.Sprintf("%s: no benchmark results in the file", paths[i])}
 		}
 	}
 	ds.Units = files.Units()
 	return ds, nil
+}
+
+// tidyZeros gives zero values the tidied unit of the others: benchfmt
+// tidies a value only when tidying changes it, so "0 ns/op" stays ns/op
+// while "5 ns/op" becomes sec/op, and one unit would become two.
+func tidyZeros(r *benchfmt.Result) {
+	for i, v := range r.Values {
+		if v.Value == 0 && v.OrigUnit == "" {
+			if _, unit := benchunit.Tidy(1, v.Unit); unit != v.Unit {
+				r.Values[i] = benchfmt.Value{Value: 0, Unit: unit, OrigValue: 0, OrigUnit: v.Unit}
+			}
+		}
+	}
+}
+
+// fileLabels are the .file values benchfmt.Files gives the paths: the part
+// before "=" of a "label=path" argument, else the path, with "#i" added to
+// a path given more than once.
+func fileLabels(paths []string) []string {
+	labels := make([]string, len(paths))
+	seen := map[string]int{}
+	for i, p := range paths {
+		if label, _, ok := strings.Cut(p, "="); ok {
+			labels[i] = label
+			continue
+		}
+		labels[i] = p
+		seen[p]++
+	}
+	next := map[string]int{}
+	for i, p := range paths {
+		if !strings.Contains(p, "=") && seen[p] > 1 {
+			labels[i] = fmt.Sprintf("%s#%d", p, next[p])
+			next[p]++
+		}
+	}
+	return labels
+}
+
+// source says where a dataset's files come from, for the advice on
+// getting more samples.
+type source struct{ runs, goTest int }
+
+func (ds *Dataset) source() source {
+	var s source
+	for _, cfg := range ds.Configs {
+		if cfg[scenarioKey] != "" {
+			s.runs++
+		} else {
+			s.goTest++
+		}
+	}
+	return s
+}
+
+// moreSamples says how to rerun for n samples a benchmark.
+func (s source) moreSamples(n int) string {
+	run := fmt.Sprintf("`llmbench run … --repeat %d`", n)
+	test := fmt.Sprintf("`go test -bench … -count %d`", n)
+	switch {
+	case s.goTest == 0:
+		return run
+	case s.runs == 0:
+		return test
+	}
+	return run + " (llmbench run results) or " + test + " (go test output)"
 }
 
 // Options of a comparison; the zero value compares files, as benchstat does.
@@ -120,6 +189,10 @@ type Table struct {
 	Cols   []benchproc.Key
 	Rows   []benchproc.Key
 	Cells  map[[2]benchproc.Key]*Cell
+
+	// For the note on samples too small for an interval or a test.
+	alpha, confidence float64
+	src               source
 }
 
 // Cell is a sample and its comparison with the base column's.
@@ -135,11 +208,38 @@ type Cell struct {
 // Significant reports whether the cell differs from its base at alpha.
 func (c *Cell) Significant() bool { return c.Cmp != nil && c.Cmp.P <= c.Cmp.Alpha }
 
+// HasInterval reports whether the sample was large enough for a finite
+// confidence interval.
+func (c *Cell) HasInterval() bool {
+	return !math.IsInf(c.Summary.Lo, 0) && !math.IsInf(c.Summary.Hi, 0)
+}
+
+// Testable reports whether the comparison with the base could have found
+// a difference at all: with n=1 against n=1 the U test's smallest p-value
+// is 1, so "no significant change" would say nothing.
+func (c *Cell) Testable() bool {
+	return c.Cmp != nil && (c.Significant() || uTestMinP(c.Cmp.N1, c.Cmp.N2) <= c.Cmp.Alpha)
+}
+
+// uTestMinP is the smallest two-sided p-value of the exact U test for
+// samples of n1 and n2 values: 2 / C(n1+n2, n1), when one sample lies
+// wholly above the other.
+func uTestMinP(n1, n2 int) float64 {
+	c := 1.0
+	for i := 1; i <= n1; i++ {
+		c = c * float64(n2+i) / float64(i)
+	}
+	return math.Min(1, 2/c)
+}
+
 // Compare builds one Table per unit.
 func Compare(ds *Dataset, o Options) ([]*Table, error) {
 	o.defaults()
-	if o.Alpha <= 0 || o.Alpha >= 1 {
-		return nil, fmt.Errorf("--alpha %g: must be between 0 and 1", o.Alpha)
+	if err := inOpenUnit("--alpha", o.Alpha); err != nil {
+		return nil, err
+	}
+	if err := inOpenUnit("--confidence", o.Confidence); err != nil { // a level, e.g. 0.95
+		return nil, err
 	}
 	filter, err := benchproc.NewFilter(o.Filter)
 	if err != nil {
@@ -189,7 +289,8 @@ func Compare(ds *Dataset, o Options) ([]*Table, error) {
 	thresholds.CompareAlpha = o.Alpha
 	var tables []*Table
 	for _, unit := range units {
-		t := &Table{Unit: unit, Better: ds.Units.GetBetter(unit), Cells: map[[2]benchproc.Key]*Cell{}}
+		t := &Table{Unit: unit, Better: ds.Units.GetBetter(unit), Cells: map[[2]benchproc.Key]*Cell{},
+			alpha: o.Alpha, confidence: o.Confidence, src: ds.source()}
 		assume := ds.Units.GetAssumption(unit)
 		t.Exact = assume == benchmath.AssumeExact
 		for k := range rowSet[unit] {
@@ -223,6 +324,15 @@ func Compare(ds *Dataset, o Options) ([]*Table, error) {
 	}
 	sort.SliceStable(tables, func(i, j int) bool { return unitRank(tables[i].Unit) < unitRank(tables[j].Unit) })
 	return tables, nil
+}
+
+// inOpenUnit checks that a probability is strictly between 0 and 1 (NaN
+// fails every comparison, so it is refused too).
+func inOpenUnit(flag string, v float64) error {
+	if !(v > 0 && v < 1) {
+		return fmt.Errorf("%s %g: must be strictly between 0 and 1", flag, v)
+	}
+	return nil
 }
 
 // unitRank puts the testing package's units first, as benchstat does.

@@ -2,7 +2,9 @@ package compare
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -96,20 +98,147 @@ func TestGateTwentyPercentSlower(t *testing.T) {
 }
 
 func TestGateTooFewSamples(t *testing.T) {
-	base := writeFile(t, "a.txt", 1, "", bench{"BenchmarkA", 5, 100, 3, ""})
-	cand := writeFile(t, "b.txt", 2, "", bench{"BenchmarkA", 5, 200, 3, ""})
+	base := writeFile(t, "a.txt", 1, "", bench{"BenchmarkA", 5, 100, 3, ""}, bench{"BenchmarkB", 10, 100, 3, ""})
+	cand := writeFile(t, "b.txt", 2, "", bench{"BenchmarkA", 5, 200, 3, ""}, bench{"BenchmarkB", 3, 100, 3, ""})
 	rep := gate(t, base, cand, GateOptions{})
-	require.Len(t, rep.TooFew, 2)
+	require.Len(t, rep.TooFew, 4)
 	assert.Equal(t, 10, rep.TooFew[0].Need)
 	assert.False(t, rep.Failed())
+	assert.False(t, rep.Judged())
 	var out bytes.Buffer
 	require.NoError(t, WriteReport(&out, rep, false))
-	assert.Contains(t, out.String(), "5 baseline and 5 candidate; the gate needs at least 10")
-	assert.Contains(t, out.String(), "NOT JUDGED")
+	// One line for all the pairs, not one each, with the rerun that fits
+	// go test output.
+	assert.Equal(t, 1, strings.Count(out.String(), "too few samples"), out.String())
+	assert.Contains(t, out.String(), "too few samples in 4 benchmark-unit pair(s): the baseline has 5 to 10 a pair, the candidate 3 to 5; the gate needs at least 10 on each side. Rerun both with `go test -bench … -count 10`")
+	assert.Contains(t, out.String(), "gate: NOT JUDGED")
+	assert.NotContains(t, out.String(), "PASS")
 
 	b, _ := Read(base)
 	_, err := Gate(b, b, GateOptions{MinSamples: 3})
 	assert.ErrorContains(t, err, "use at least 4")
+}
+
+// An llmbench run's results.txt (told by its scenario line) gets more
+// samples from --repeat, not from go test's -count; and only the short side
+// is told to rerun.
+func TestGateTooFewSamplesInRunResults(t *testing.T) {
+	run := "scenario: quickstart\nseed: 42\n"
+	base := writeFile(t, "a.txt", 1, run, bench{"BenchmarkScenario/scenario=quickstart/cache=seed-2", 10, 100, 3, ""})
+	cand := writeFile(t, "b.txt", 2, run, bench{"BenchmarkScenario/scenario=quickstart/cache=seed-2", 1, 100, 3, ""})
+	rep := gate(t, base, cand, GateOptions{})
+	assert.Equal(t, "too few samples in 2 benchmark-unit pair(s): the baseline has 10 a pair, the candidate 1; the gate needs at least 10 on each side. Rerun the candidate with `llmbench run … --repeat 10`",
+		rep.TooFewText())
+
+	gotest := writeFile(t, "c.txt", 2, "", bench{"BenchmarkScenario/scenario=quickstart/cache=seed-2", 2, 100, 3, ""})
+	rep = gate(t, cand, gotest, GateOptions{})
+	assert.Contains(t, rep.TooFewText(), "Rerun the baseline with `llmbench run … --repeat 10` and the candidate with `go test -bench … -count 10`")
+
+	rep = gate(t, base, cand, GateOptions{MoreSamples: "`--count 10`"})
+	assert.Contains(t, rep.TooFewText(), "Rerun the candidate with `--count 10`", "the caller knows better (A/B mode)")
+}
+
+func TestGateRefusesMeaninglessOptions(t *testing.T) {
+	base := writeFile(t, "a.txt", 1, "", bench{"BenchmarkA", 10, 100, 3, ""})
+	b, err := Read(base)
+	require.NoError(t, err)
+	for _, c := range []struct {
+		o    GateOptions
+		want string
+	}{
+		{GateOptions{Threshold: math.NaN()}, "--threshold: must be a finite percentage"},
+		{GateOptions{Threshold: math.Inf(1)}, "--threshold: must be a finite percentage"},
+		{GateOptions{Threshold: -0.05}, "--threshold -5%: must not be negative"},
+		{GateOptions{Threshold: 5}, "--threshold 500%: a figure twice its baseline"},
+		{GateOptions{Threshold: 1}, "add --allow-large-threshold if you mean it"},
+		{GateOptions{Threshold: 0.05, ExactTolerance: 2}, "--exact-tolerance 200%"},
+		{GateOptions{Threshold: 0.05, ExactTolerance: math.NaN()}, "--exact-tolerance: must be a finite"},
+		{GateOptions{Threshold: 0.05, Alpha: math.NaN()}, "--alpha NaN: must be strictly between 0 and 1"},
+		{GateOptions{Threshold: 0.05, Alpha: 1}, "--alpha 1: must be strictly between 0 and 1"},
+		{GateOptions{Threshold: 0.05, Alpha: -0.1}, "--alpha -0.1"},
+		{GateOptions{Threshold: 0.05, MinSamples: -1}, "--min-samples -1: must be at least 1"},
+	} {
+		assert.ErrorContains(t, c.o.Validate(), c.want, "%+v", c.o)
+		_, err := Gate(b, b, c.o)
+		assert.ErrorContains(t, err, c.want, "%+v", c.o)
+	}
+	_, err = Gate(b, b, GateOptions{Threshold: 1.5, ExactTolerance: 1, AllowLarge: true})
+	assert.NoError(t, err, "a large threshold when asked for")
+	assert.NoError(t, GateOptions{Threshold: 0}.Validate(), "0 %: any significant worsening fails")
+}
+
+// A gate on nothing must not pass: every way of comparing nothing is
+// unjudged (exit 2 in the CLI), with what was expected.
+func TestGateOnNothingIsNotJudged(t *testing.T) {
+	kept := bench{"BenchmarkA-2", 10, 100, 3, ""}
+	base := writeFile(t, "a.txt", 1, "", kept, bench{"BenchmarkB-2", 10, 50, 1, ""})
+	unjudged := func(t *testing.T, rep *Report, want string) {
+		t.Helper()
+		assert.False(t, rep.Judged())
+		require.NotEmpty(t, rep.Unjudged)
+		assert.Contains(t, strings.Join(rep.Unjudged, "\n"), want)
+		var out bytes.Buffer
+		require.NoError(t, WriteReport(&out, rep, false))
+		assert.Contains(t, out.String(), "gate: NOT JUDGED")
+		assert.NotContains(t, out.String(), "PASS")
+	}
+	t.Run("unit asked for on neither side", func(t *testing.T) {
+		rep := gate(t, base, base, GateOptions{Units: []string{"nonsense/op"}})
+		assert.Zero(t, rep.Checked)
+		unjudged(t, rep, "--units nonsense/op: found on neither side; units present: baseline sec/op, allocs/op; candidate sec/op, allocs/op")
+	})
+	t.Run("one unit asked for missing among others", func(t *testing.T) {
+		rep := gate(t, base, base, GateOptions{Units: []string{"sec/op", "bogus/op"}})
+		assert.Equal(t, 2, rep.Checked)
+		unjudged(t, rep, "--units bogus/op: found on neither side")
+	})
+	t.Run("every benchmark renamed", func(t *testing.T) {
+		cand := writeFile(t, "b.txt", 2, "", bench{"BenchmarkNewA-2", 10, 100, 3, ""}, bench{"BenchmarkNewB-2", 10, 50, 1, ""})
+		rep := gate(t, base, cand, GateOptions{})
+		assert.Equal(t, []string{"BenchmarkA-2", "BenchmarkB-2"}, rep.Vanished)
+		unjudged(t, rep, "no benchmark is in both files: all 2 baseline benchmark(s) (such as BenchmarkA-2) vanished from the candidate, which has 2 other(s) (such as BenchmarkNewA-2)")
+	})
+	t.Run("ns/op against ms/op", func(t *testing.T) {
+		// benchfmt reads ns/op as sec/op and leaves ms/op alone, with no
+		// known direction: nothing of the time is comparable.
+		ms := rawFile(t, "ms.txt", strings.Repeat("BenchmarkA-2\t100\t0.0001 ms/op\t3 allocs/op\n", 10))
+		rep := gate(t, base, ms, GateOptions{})
+		assert.Equal(t, 1, rep.Checked, "allocs/op still compared")
+		unjudged(t, rep, "sec/op is reported by the baseline and not by the candidate, for BenchmarkA-2, where the candidate reports ms/op: give both sides the same unit")
+	})
+	t.Run("candidate without -benchmem", func(t *testing.T) {
+		nomem := rawFile(t, "nomem.txt", strings.Repeat("BenchmarkA-2\t100\t100 ns/op\nBenchmarkB-2\t100\t50 ns/op\n", 10))
+		rep := gate(t, base, nomem, GateOptions{})
+		unjudged(t, rep, "allocs/op is reported by the baseline and not by the candidate, for BenchmarkA-2 and 1 more (was the candidate run without -benchmem?)")
+	})
+	t.Run("unit of unknown direction asked for", func(t *testing.T) {
+		f := writeFile(t, "c.txt", 1, "", bench{"BenchmarkA-2", 10, 100, 3, "7 widgets/op"})
+		rep := gate(t, f, f, GateOptions{Units: []string{"widgets/op"}})
+		unjudged(t, rep, "--units widgets/op: its better direction is unknown; declare it in the files with a line `Unit widgets/op better=lower`")
+		rep = gate(t, f, f, GateOptions{})
+		assert.True(t, rep.Judged(), "not asked for: a warning only")
+		assert.Contains(t, strings.Join(rep.Warnings, "\n"), "not gated, better direction unknown: widgets/op")
+
+		only := rawFile(t, "only.txt", strings.Repeat("BenchmarkA-2\t100\t7 widgets/op\n", 10))
+		rep = gate(t, only, only, GateOptions{})
+		unjudged(t, rep, "no benchmark-unit pair to compare: the 1 benchmark(s) in both files share no unit whose better direction is known (units present: baseline widgets/op; candidate widgets/op)")
+	})
+	t.Run("a unit that only some benchmarks lose is a warning", func(t *testing.T) {
+		cand := rawFile(t, "part.txt", strings.Repeat("BenchmarkA-2\t100\t100 ns/op\t3 allocs/op\nBenchmarkB-2\t100\t50 ns/op\n", 10))
+		rep := gate(t, base, cand, GateOptions{})
+		assert.True(t, rep.Judged(), "%v", rep.Unjudged)
+		assert.Contains(t, strings.Join(rep.Warnings, "\n"), "not compared: allocs/op is reported by the baseline and not by the candidate, for BenchmarkB-2")
+	})
+	t.Run("some benchmarks vanished is a warning", func(t *testing.T) {
+		cand := writeFile(t, "d.txt", 2, "", kept)
+		rep := gate(t, base, cand, GateOptions{})
+		assert.True(t, rep.Judged())
+		assert.Equal(t, []string{"BenchmarkB-2"}, rep.Vanished)
+		var out bytes.Buffer
+		require.NoError(t, WriteReport(&out, rep, false))
+		assert.Contains(t, out.String(), "vanished (not gated): BenchmarkB-2")
+		assert.Contains(t, out.String(), "gate: PASS")
+	})
 }
 
 func TestGateExactUnitRise(t *testing.T) {
@@ -210,4 +339,84 @@ func TestHolmControlsTheWholeGate(t *testing.T) {
 	assert.Equal(t, []bool{true, true, true}, holm(tests, 0.05))
 	assert.Equal(t, []bool{false, false, false}, holm(tests, 0.001))
 	assert.Empty(t, holm(nil, 0.05))
+}
+
+func TestReadSamePathTwiceAndLabels(t *testing.T) {
+	f := writeFile(t, "a.txt", 1, "", bench{"BenchmarkA", 3, 100, 3, ""})
+	ds, err := Read(f, f)
+	require.NoError(t, err, "benchfmt labels a repeated path path#0, path#1")
+	assert.Len(t, ds.Results, 6)
+	ds, err = Read("old="+f, "new="+f)
+	require.NoError(t, err)
+	assert.Len(t, ds.Configs, 2)
+}
+
+func TestCompareRefusesBadLevels(t *testing.T) {
+	f := writeFile(t, "a.txt", 1, "", bench{"BenchmarkA", 3, 100, 3, ""})
+	ds, err := Read(f)
+	require.NoError(t, err)
+	for _, o := range []Options{{Alpha: math.NaN()}, {Alpha: 1}, {Alpha: -1}, {Confidence: math.NaN()}, {Confidence: 1.5}} {
+		_, err := Compare(ds, o)
+		assert.ErrorContains(t, err, "must be strictly between 0 and 1", "%+v", o)
+	}
+}
+
+// n=1 a cell: no interval and no test is possible; the table says so once,
+// with the rerun that fits the files, rather than "± ∞" and "~ (p=1.000
+// n=1)" in every cell.
+func TestCompareTooFewSamplesSaidOnce(t *testing.T) {
+	run := "scenario: quickstart\nUnit e2e-p50-ns better=lower\n"
+	line := func(seed, sharded int) string {
+		return fmt.Sprintf("BenchmarkScenario/scenario=q/cache=seed-2\t100\t%d e2e-p50-ns\t3 allocs/req\nBenchmarkScenario/scenario=q/cache=sharded-2\t100\t%d e2e-p50-ns\t2 allocs/req\n", seed, sharded)
+	}
+	text := render(t, "table", rawFile(t, "a.txt", run+line(100, 95)), rawFile(t, "b.txt", run+line(120, 0)))
+	assert.NotContains(t, text, "∞")
+	assert.NotContains(t, text, "~ (p=1.000 n=1)", "p=1 with n=1 is no evidence of no change")
+	assert.Contains(t, text, "+20.00% ? (untested, n=1)")
+	assert.NotContains(t, text, "need >= ", "benchmath's per-table warnings are gathered")
+	assert.Equal(t, 1, strings.Count(text, "too few samples"), text)
+	assert.Contains(t, text, "note: n=1: too few samples for an interval in 8 of 8 cells (95 % needs 6; medians shown without ±) and for a test of 4 of 4 changes (alpha 0.05 needs 4 a side")
+	assert.Contains(t, text, "Rerun with `llmbench run … --repeat 6`")
+	assert.NotContains(t, text, "e2e-p50-ns", "a 0 is tidied like the other values (sec)")
+
+	// Without a scenario line: go test output.
+	text = render(t, "table", writeFile(t, "g.txt", 1, "", bench{"BenchmarkA", 1, 100, 3, ""}))
+	assert.Contains(t, text, "Rerun with `go test -bench … -count 6`")
+
+	// Enough samples: no note.
+	g := writeFile(t, "h.txt", 1, "", bench{"BenchmarkA", 10, 100, 3, ""})
+	assert.NotContains(t, render(t, "table", g, g), "too few samples")
+}
+
+// JSON has no infinity: an interval that does not exist, or a change from
+// a zero base, must not break the output.
+func TestCompareJSONWithoutIntervals(t *testing.T) {
+	a, b := rawFile(t, "a.txt", "BenchmarkA\t1\t0 leaks/op\n"), rawFile(t, "b.txt", "BenchmarkA\t1\t2 leaks/op\n")
+	var cells []map[string]any
+	require.NoError(t, json.Unmarshal([]byte(render(t, "json", a, b)), &cells))
+	require.Len(t, cells, 2)
+	assert.Nil(t, cells[1]["lo"])
+	assert.Nil(t, cells[1]["delta"], "+Inf from a zero base")
+	assert.Equal(t, true, cells[1]["untested"])
+	assert.NotContains(t, render(t, "csv", a, b), "Inf")
+}
+
+// render compares files with the default options and prints the tables.
+func render(t *testing.T, format string, paths ...string) string {
+	t.Helper()
+	ds, err := Read(paths...)
+	require.NoError(t, err)
+	tables, err := Compare(ds, Options{})
+	require.NoError(t, err)
+	var out bytes.Buffer
+	require.NoError(t, Write(&out, tables, format))
+	return out.String()
+}
+
+// rawFile writes a file of exactly this content.
+func rawFile(t *testing.T, name, content string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
+	require.NoError(t, os.WriteFile(path, []byte(content), 0o644))
+	return path
 }

@@ -7,10 +7,12 @@ import (
 	"io"
 	"math"
 	"strconv"
+	"strings"
 
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/renderer"
 	"github.com/olekukonko/tablewriter/tw"
+	"golang.org/x/perf/benchmath"
 	"golang.org/x/perf/benchproc"
 	"golang.org/x/perf/benchunit"
 )
@@ -49,25 +51,112 @@ func (t *Table) scaler() benchunit.Scaler {
 	return benchunit.CommonScale(vals, benchunit.ClassOf(t.Unit))
 }
 
+// cellText is the median and its interval; without an interval (too few
+// samples) the median alone, rather than benchstat's "± ∞".
 func cellText(c *Cell, sc benchunit.Scaler) string {
 	if c == nil {
 		return "-"
 	}
+	if !c.HasInterval() {
+		return sc.Format(c.Summary.Center)
+	}
 	return sc.Format(c.Summary.Center) + " ± " + c.Summary.PctRangeString()
 }
 
+// deltaText is the change against the base: "~" when the test could have
+// shown one and did not; the raw change marked "?" when no test could
+// (n=1 against n=1 always gives p=1, which is not evidence of no change).
 func deltaText(c *Cell) string {
 	if c == nil || c.Cmp == nil {
 		return ""
 	}
-	d := "~"
-	if c.Significant() {
-		d = fmt.Sprintf("%+.2f%%", 100*c.Delta)
-		if math.IsInf(c.Delta, 0) {
-			d = "+∞"
+	pct := fmt.Sprintf("%+.2f%%", 100*c.Delta)
+	if math.IsInf(c.Delta, 0) {
+		pct = "+∞"
+	}
+	switch {
+	case c.Significant():
+		return pct + " (" + c.Cmp.String() + ")"
+	case !c.Testable():
+		n := fmt.Sprintf("n=%d+%d", c.Cmp.N1, c.Cmp.N2)
+		if c.Cmp.N1 == c.Cmp.N2 {
+			n = fmt.Sprintf("n=%d", c.Cmp.N1)
+		}
+		return pct + " ? (untested, " + n + ")"
+	}
+	return "~ (" + c.Cmp.String() + ")"
+}
+
+// smallSamples are the cells too small for an interval or a test, over
+// all tables, for one note at the end rather than one per table.
+type smallSamples struct {
+	cells, noInterval, compared, untested int
+	minN, maxN                            int
+	alpha, confidence                     float64
+	src                                   source
+}
+
+func (s *smallSamples) add(t *Table, c *Cell) {
+	s.cells++
+	s.alpha, s.confidence, s.src = t.alpha, t.confidence, t.src
+	small := false
+	if !c.HasInterval() {
+		s.noInterval++
+		small = true
+	}
+	if c.Cmp != nil {
+		s.compared++
+		if !c.Testable() {
+			s.untested++
+			small = true
 		}
 	}
-	return d + " (" + c.Cmp.String() + ")"
+	if n := len(c.Sample.Values); small {
+		if s.minN == 0 || n < s.minN {
+			s.minN = n
+		}
+		s.maxN = max(s.maxN, n)
+	}
+}
+
+func (s *smallSamples) write(w io.Writer) {
+	if s.noInterval == 0 && s.untested == 0 {
+		return
+	}
+	n := fmt.Sprintf("n=%d", s.minN)
+	if s.maxN > s.minN {
+		n = fmt.Sprintf("n=%d to %d", s.minN, s.maxN)
+	}
+	ci, test := ciSamples(s.confidence), minSignificantN(s.alpha)
+	var parts []string
+	if s.noInterval > 0 {
+		parts = append(parts, fmt.Sprintf("an interval in %d of %d cells (%g %% needs %d; medians shown without ±)",
+			s.noInterval, s.cells, 100*s.confidence, ci))
+	}
+	if s.untested > 0 {
+		parts = append(parts, fmt.Sprintf("a test of %d of %d changes (alpha %g needs %d a side; ? marks an untested difference)",
+			s.untested, s.compared, s.alpha, test))
+	}
+	fmt.Fprintf(w, "\nnote: %s: too few samples for %s.\n  Rerun with %s for results that can say something.\n",
+		n, strings.Join(parts, " and for "), s.src.moreSamples(max(ci, test)))
+}
+
+// ciSamples is the fewest samples that give a finite interval of the
+// median at this confidence (6 at 95 %).
+func ciSamples(confidence float64) int {
+	for n := 2; n <= 50; n++ {
+		s := benchmath.NewSample(make([]float64, n), &benchmath.DefaultThresholds)
+		if sum := benchmath.AssumeNothing.Summary(s, confidence); !math.IsInf(sum.Lo, 0) && !math.IsInf(sum.Hi, 0) {
+			return n
+		}
+	}
+	return 51
+}
+
+// isSmallSampleWarning tells benchmath's warnings that smallSamples
+// gathers into one note.
+func isSmallSampleWarning(msg string) bool {
+	return strings.HasPrefix(msg, "need ") && (strings.Contains(msg, "for confidence interval") || strings.Contains(msg, "to detect a difference"))
 }
 
 func keyText(k benchproc.Key) string {
@@ -78,6 +167,7 @@ func keyText(k benchproc.Key) string {
 }
 
 func writeTables(w io.Writer, tables []*Table, markdown bool) error {
+	var small smallSamples
 	for i, t := range tables {
 		if i > 0 {
 			fmt.Fprintln(w)
@@ -101,6 +191,9 @@ func writeTables(w io.Writer, tables []*Table, markdown bool) error {
 			line := []string{keyText(row)}
 			for j, col := range t.Cols {
 				c := t.Cells[[2]benchproc.Key{row, col}]
+				if c != nil {
+					small.add(t, c)
+				}
 				line = append(line, cellText(c, sc))
 				if j > 0 {
 					line = append(line, deltaText(c))
@@ -122,8 +215,8 @@ func writeTables(w io.Writer, tables []*Table, markdown bool) error {
 				if c := t.Cells[[2]benchproc.Key{row, col}]; c != nil {
 					for _, warn := range append(c.Summary.Warnings, cmpWarnings(c)...) {
 						msg := warn.Error()
-						if msg == "all samples are equal" {
-							continue // expected of exact units; not a problem
+						if msg == "all samples are equal" || isSmallSampleWarning(msg) {
+							continue // expected of exact units; or said once at the end
 						}
 						if count[msg] == 0 {
 							order = append(order, msg)
@@ -137,6 +230,7 @@ func writeTables(w io.Writer, tables []*Table, markdown bool) error {
 			fmt.Fprintf(w, "  note: %s (%d cell(s))\n", msg, count[msg])
 		}
 	}
+	small.write(w)
 	return nil
 }
 
@@ -147,17 +241,28 @@ func cmpWarnings(c *Cell) []error {
 	return c.Cmp.Warnings
 }
 
+// jsonCell is one cell of JSON and CSV output. An interval that does not
+// exist (too few samples) and an infinite change (from a zero base) are
+// absent: JSON has no infinity.
 type jsonCell struct {
 	Benchmark string   `json:"benchmark"`
 	Column    string   `json:"column"`
 	Unit      string   `json:"unit"`
 	Median    float64  `json:"median"`
-	Lo        float64  `json:"lo"`
-	Hi        float64  `json:"hi"`
+	Lo        *float64 `json:"lo"`
+	Hi        *float64 `json:"hi"`
 	N         int      `json:"n"`
 	Delta     *float64 `json:"delta,omitempty"`
 	P         *float64 `json:"p,omitempty"`
 	Signif    bool     `json:"significant,omitempty"`
+	Untested  bool     `json:"untested,omitempty"` // too few samples for the test to show a change
+}
+
+func finite(v float64) *float64 {
+	if math.IsInf(v, 0) || math.IsNaN(v) {
+		return nil
+	}
+	return &v
 }
 
 func flatten(tables []*Table) []jsonCell {
@@ -170,10 +275,10 @@ func flatten(tables []*Table) []jsonCell {
 					continue
 				}
 				jc := jsonCell{Benchmark: keyText(row), Column: keyText(col), Unit: t.Unit, Median: c.Summary.Center,
-					Lo: c.Summary.Lo, Hi: c.Summary.Hi, N: len(c.Sample.Values)}
+					Lo: finite(c.Summary.Lo), Hi: finite(c.Summary.Hi), N: len(c.Sample.Values)}
 				if c.Cmp != nil {
-					d, p := c.Delta, c.Cmp.P
-					jc.Delta, jc.P, jc.Signif = &d, &p, c.Significant()
+					p := c.Cmp.P
+					jc.Delta, jc.P, jc.Signif, jc.Untested = finite(c.Delta), &p, c.Significant(), !c.Testable()
 				}
 				out = append(out, jc)
 			}
@@ -190,14 +295,19 @@ func writeJSON(w io.Writer, tables []*Table) error {
 
 func writeCSV(w io.Writer, tables []*Table) error {
 	cw := csv.NewWriter(w)
-	if err := cw.Write([]string{"benchmark", "column", "unit", "median", "lo", "hi", "n", "delta", "p", "significant"}); err != nil {
+	if err := cw.Write([]string{"benchmark", "column", "unit", "median", "lo", "hi", "n", "delta", "p", "significant", "untested"}); err != nil {
 		return err
 	}
-	f := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+	f := func(v *float64) string {
+		if v == nil {
+			return ""
+		}
+		return strconv.FormatFloat(*v, 'g', -1, 64)
+	}
 	for _, c := range flatten(tables) {
-		rec := []string{c.Benchmark, c.Column, c.Unit, f(c.Median), f(c.Lo), f(c.Hi), strconv.Itoa(c.N), "", "", ""}
-		if c.Delta != nil {
-			rec[7], rec[8], rec[9] = f(*c.Delta), f(*c.P), strconv.FormatBool(c.Signif)
+		rec := []string{c.Benchmark, c.Column, c.Unit, f(&c.Median), f(c.Lo), f(c.Hi), strconv.Itoa(c.N), "", "", "", ""}
+		if c.P != nil {
+			rec[7], rec[8], rec[9], rec[10] = f(c.Delta), f(c.P), strconv.FormatBool(c.Signif), strconv.FormatBool(c.Untested)
 		}
 		if err := cw.Write(rec); err != nil {
 			return err
@@ -241,10 +351,6 @@ func WriteReport(w io.Writer, r *Report, markdown bool) error {
 			return err
 		}
 	}
-	for _, tf := range r.TooFew {
-		fmt.Fprintf(w, "too few samples: %s %s: %d baseline and %d candidate; the gate needs at least %d of each (-count %d)\n",
-			tf.Name, tf.Unit, tf.BaseN, tf.CandN, tf.Need, tf.Need)
-	}
 	listed := func(label string, names []string) {
 		const most = 10
 		for i, n := range names {
@@ -257,9 +363,15 @@ func WriteReport(w io.Writer, r *Report, markdown bool) error {
 	}
 	listed("new (not gated)", r.New)
 	listed("vanished (not gated)", r.Vanished)
+	for _, why := range r.Unjudged {
+		fmt.Fprintln(w, "not judged:", why)
+	}
+	if tf := r.TooFewText(); tf != "" {
+		fmt.Fprintln(w, "not judged:", tf)
+	}
 	switch {
-	case len(r.TooFew) > 0:
-		fmt.Fprintln(w, "gate: NOT JUDGED: too few samples")
+	case !r.Judged():
+		fmt.Fprintln(w, "gate: NOT JUDGED")
 	case r.Failed():
 		fmt.Fprintf(w, "gate: FAIL: %d regression(s)\n", len(r.Offenses))
 	default:

@@ -29,6 +29,56 @@ type GateOptions struct {
 	ExactTolerance float64
 	// MinSamples is the fewest samples a side may have (default 10).
 	MinSamples int
+	// AllowLarge accepts a Threshold or ExactTolerance of 100 % or more,
+	// which would let a benchmark twice as slow pass.
+	AllowLarge bool
+	// MoreSamples says how to get more samples, for the too-few message;
+	// empty: told from the files (llmbench run's --repeat, go test's
+	// -count).
+	MoreSamples string
+}
+
+// Validate refuses options that make the gate meaningless, with the
+// defaults applied, so that a caller can check them before a long run.
+func (o GateOptions) Validate() error {
+	o.defaults()
+	return o.check()
+}
+
+func (o *GateOptions) defaults() {
+	if o.Alpha == 0 {
+		o.Alpha = benchmath.DefaultThresholds.CompareAlpha
+	}
+	if o.MinSamples == 0 {
+		o.MinSamples = DefaultMinSamples
+	}
+}
+
+// check refuses options that make the gate meaningless.
+func (o *GateOptions) check() error {
+	for _, f := range []struct {
+		flag string
+		v    float64
+	}{{"--threshold", o.Threshold}, {"--exact-tolerance", o.ExactTolerance}} {
+		switch {
+		case math.IsNaN(f.v) || math.IsInf(f.v, 0):
+			return fmt.Errorf("%s: must be a finite percentage such as 5%%", f.flag)
+		case f.v < 0:
+			return fmt.Errorf("%s %g%%: must not be negative", f.flag, 100*f.v)
+		case f.v >= 1 && !o.AllowLarge:
+			return fmt.Errorf("%s %g%%: a figure twice its baseline (or half of it, for a higher-is-better unit) would pass; use a smaller value such as 5%%, or add --allow-large-threshold if you mean it", f.flag, 100*f.v)
+		}
+	}
+	if err := inOpenUnit("--alpha", o.Alpha); err != nil {
+		return err
+	}
+	if o.MinSamples < 1 {
+		return fmt.Errorf("--min-samples %d: must be at least 1", o.MinSamples)
+	}
+	if floor := minSignificantN(o.Alpha); o.MinSamples < floor {
+		return fmt.Errorf("--min-samples %d: with %d samples a side the U test cannot reach p < %g; use at least %d", o.MinSamples, o.MinSamples, o.Alpha, floor)
+	}
+	return nil
 }
 
 // DefaultMinSamples is the architecture's minimum sample count.
@@ -55,31 +105,79 @@ type TooFew struct {
 
 // Report is the gate's verdict and everything behind it.
 type Report struct {
-	Offenses   []Offense
-	Checked    int // benchmark-unit pairs compared
-	Tests      int // of which U tests (non-exact units), corrected together
-	Improved   int
-	TooFew     []TooFew
+	Offenses []Offense
+	Checked  int // benchmark-unit pairs compared
+	Tests    int // of which U tests (non-exact units), corrected together
+	Improved int
+	TooFew   []TooFew
+	// Unjudged says why the gate cannot give a verdict although the files
+	// were read: nothing compared, a unit asked for that could not be
+	// compared, every baseline benchmark gone. A PASS on nothing would
+	// hide a broken pipeline.
+	Unjudged   []string
 	New        []string // in the candidate only
 	Vanished   []string // in the baseline only
 	Warnings   []string
 	Thresholds GateOptions
+
+	// How each side gets more samples, for the too-few message.
+	baseFix, candFix string
 }
 
 // Failed reports a regression.
 func (r *Report) Failed() bool { return len(r.Offenses) > 0 }
 
-// minSignificantN is the smallest sample size, equal on both sides, with
-// which the U test can reach alpha at all.
+// Judged reports whether the gate could decide: enough samples and
+// something compared. An unjudged gate exits 2, never PASS.
+func (r *Report) Judged() bool { return len(r.TooFew) == 0 && len(r.Unjudged) == 0 }
+
+// TooFewText is one line on the pairs without enough samples: how many,
+// which side is short and how to rerun it. Empty when none is.
+func (r *Report) TooFewText() string {
+	if len(r.TooFew) == 0 {
+		return ""
+	}
+	need := r.TooFew[0].Need
+	span := func(side func(TooFew) int) (lo, hi int, short bool) {
+		lo, hi = math.MaxInt, 0
+		for _, tf := range r.TooFew {
+			n := side(tf)
+			lo, hi = min(lo, n), max(hi, n)
+			short = short || n < need
+		}
+		return lo, hi, short
+	}
+	count := func(lo, hi int) string {
+		if lo == hi {
+			return fmt.Sprint(lo)
+		}
+		return fmt.Sprintf("%d to %d", lo, hi)
+	}
+	bLo, bHi, bShort := span(func(tf TooFew) int { return tf.BaseN })
+	cLo, cHi, cShort := span(func(tf TooFew) int { return tf.CandN })
+	var b strings.Builder
+	fmt.Fprintf(&b, "too few samples in %d benchmark-unit pair(s): the baseline has %s a pair, the candidate %s; the gate needs at least %d on each side. ",
+		len(r.TooFew), count(bLo, bHi), count(cLo, cHi), need)
+	switch {
+	case bShort && cShort && r.baseFix == r.candFix:
+		fmt.Fprintf(&b, "Rerun both with %s", r.baseFix)
+	case bShort && cShort:
+		fmt.Fprintf(&b, "Rerun the baseline with %s and the candidate with %s", r.baseFix, r.candFix)
+	case bShort:
+		fmt.Fprintf(&b, "Rerun the baseline with %s", r.baseFix)
+	default:
+		fmt.Fprintf(&b, "Rerun the candidate with %s", r.candFix)
+	}
+	return b.String()
+}
+
+// MinUsefulSamples is the smallest sample size, equal on both sides, with
+// which the U test can reach alpha at all (4 at 0.05).
+func MinUsefulSamples(alpha float64) int { return minSignificantN(alpha) }
+
 func minSignificantN(alpha float64) int {
 	for n := 2; n < 50; n++ {
-		// The smallest two-sided p of the exact U test for n+n is
-		// 2 / C(2n, n).
-		c := 1.0
-		for i := 1; i <= n; i++ {
-			c = c * float64(n+i) / float64(i)
-		}
-		if 2/c <= alpha {
+		if uTestMinP(n, n) <= alpha {
 			return n
 		}
 	}
@@ -89,22 +187,14 @@ func minSignificantN(alpha float64) int {
 // Gate compares candidate with baseline, benchmark by benchmark (full
 // names), unit by unit.
 func Gate(base, cand *Dataset, o GateOptions) (*Report, error) {
-	if o.Threshold < 0 {
-		return nil, fmt.Errorf("--threshold must not be negative")
+	o.defaults()
+	if err := o.check(); err != nil {
+		return nil, err
 	}
-	if o.Alpha == 0 {
-		o.Alpha = benchmath.DefaultThresholds.CompareAlpha
+	rep := &Report{Thresholds: o, baseFix: o.MoreSamples, candFix: o.MoreSamples}
+	if o.MoreSamples == "" {
+		rep.baseFix, rep.candFix = base.source().moreSamples(o.MinSamples), cand.source().moreSamples(o.MinSamples)
 	}
-	if o.Alpha <= 0 || o.Alpha >= 1 {
-		return nil, fmt.Errorf("--alpha %g: must be between 0 and 1", o.Alpha)
-	}
-	if o.MinSamples == 0 {
-		o.MinSamples = DefaultMinSamples
-	}
-	if floor := minSignificantN(o.Alpha); o.MinSamples < floor {
-		return nil, fmt.Errorf("--min-samples %d: with %d samples a side the U test cannot reach p < %g; use at least %d", o.MinSamples, o.MinSamples, o.Alpha, floor)
-	}
-	rep := &Report{Thresholds: o}
 	rep.Warnings = machineWarnings(base, cand)
 	units := mergeUnits(base.Units, cand.Units)
 	b, c := byName(base.Results), byName(cand.Results)
@@ -122,6 +212,7 @@ func Gate(base, cand *Dataset, o GateOptions) (*Report, error) {
 	sort.Strings(rep.Vanished)
 	thresholds := benchmath.DefaultThresholds
 	thresholds.CompareAlpha = o.Alpha
+	asked := func(unit string) bool { return len(o.Units) == 0 || slices.Contains(o.Units, unit) }
 	var tested []testedPair
 	names := make([]string, 0, len(b))
 	for n := range b {
@@ -130,17 +221,31 @@ func Gate(base, cand *Dataset, o GateOptions) (*Report, error) {
 		}
 	}
 	sort.Strings(names)
+	judged := map[string]bool{}     // units with a pair checked or too few
+	undirected := map[string]bool{} // on both sides, better direction unknown
+	gaps := map[string]*unitGap{}
 	for _, name := range names {
-		for _, unit := range sortedUnits(b[name]) {
-			cv, ok := c[name][unit]
-			if !ok {
-				continue
-			}
+		var onlyBase, onlyCand []string
+		for _, unit := range sortedUnits(b[name], c[name]) {
+			bv, inB := b[name][unit]
+			cv, inC := c[name][unit]
 			better := units.GetBetter(unit)
-			if better == 0 || (len(o.Units) > 0 && !slices.Contains(o.Units, unit)) {
+			switch {
+			case !inB:
+				onlyCand = append(onlyCand, unit)
+				continue
+			case !inC:
+				if better != 0 && asked(unit) {
+					onlyBase = append(onlyBase, unit)
+				}
+				continue
+			case !asked(unit):
+				continue
+			case better == 0:
+				undirected[unit] = true
 				continue
 			}
-			bv := b[name][unit]
+			judged[unit] = true
 			if len(bv) < o.MinSamples || len(cv) < o.MinSamples {
 				rep.TooFew = append(rep.TooFew, TooFew{name, unit, len(bv), len(cv), o.MinSamples})
 				continue
@@ -167,6 +272,17 @@ func Gate(base, cand *Dataset, o GateOptions) (*Report, error) {
 			off.P = cmp.P
 			tested = append(tested, testedPair{off, worse})
 		}
+		for _, u := range onlyBase {
+			g := gaps[u]
+			if g == nil {
+				g = &unitGap{instead: map[string]bool{}}
+				gaps[u] = g
+			}
+			g.names = append(g.names, name)
+			for _, other := range onlyCand {
+				g.instead[other] = true
+			}
+		}
 	}
 	// Every pair is a test: at alpha each, twenty pairs would raise a false
 	// alarm more often than not. Holm's step-down procedure keeps the
@@ -181,7 +297,125 @@ func Gate(base, cand *Dataset, o GateOptions) (*Report, error) {
 		}
 	}
 	rep.Tests = len(tested)
+	for _, u := range sortedKeys(keysOf(gaps)) {
+		if judged[u] { // compared elsewhere: a gap, not a blind spot
+			rep.Warnings = append(rep.Warnings, "not compared: "+gaps[u].text(u))
+		}
+	}
+	if len(undirected) > 0 && len(o.Units) == 0 {
+		rep.Warnings = append(rep.Warnings, fmt.Sprintf("not gated, better direction unknown: %s; declare it in the files with a line such as `Unit %s better=lower`, as llmbench run's results.txt does",
+			strings.Join(sortedKeys(undirected), ", "), sortedKeys(undirected)[0]))
+	}
+	rep.Unjudged = unjudged(b, c, len(names), o.Units, judged, undirected, gaps, rep)
 	return rep, nil
+}
+
+// unjudged lists why nothing, or not everything asked for, was compared.
+func unjudged(b, c map[string]map[string][]float64, common int, asked []string, judged, undirected map[string]bool,
+	gaps map[string]*unitGap, rep *Report) []string {
+	present := func(m map[string]map[string][]float64) map[string]bool {
+		out := map[string]bool{}
+		for _, us := range m {
+			for u := range us {
+				out[u] = true
+			}
+		}
+		return out
+	}
+	inB, inC := present(b), present(c)
+	have := fmt.Sprintf("units present: baseline %s; candidate %s", unitList(inB), unitList(inC))
+	if common == 0 {
+		example := func(names []string) string {
+			if len(names) == 0 {
+				return ""
+			}
+			return " (such as " + names[0] + ")"
+		}
+		return []string{fmt.Sprintf("no benchmark is in both files: all %d baseline benchmark(s)%s vanished from the candidate, which has %d other(s)%s; renamed? Gate files of the same benchmarks",
+			len(b), example(rep.Vanished), len(c), example(rep.New))}
+	}
+	var out []string
+	if len(asked) == 0 {
+		// A unit the baseline gates that the candidate never reports: as
+		// when every benchmark vanished, the gate would pass blind.
+		for _, u := range sortedKeys(keysOf(gaps)) {
+			if !judged[u] {
+				out = append(out, "never compared: "+gaps[u].text(u))
+			}
+		}
+	}
+	for _, u := range asked {
+		var why string
+		switch {
+		case judged[u]:
+			continue
+		case gaps[u] != nil:
+			why = "never compared: " + gaps[u].text(u)
+		case undirected[u]:
+			why = fmt.Sprintf("its better direction is unknown; declare it in the files with a line `Unit %s better=lower` (or higher)", u)
+		case inB[u] && inC[u]:
+			why = "on both sides, but never in the same benchmark"
+		case inB[u]:
+			why = "in the baseline only; " + have
+		case inC[u]:
+			why = "in the candidate only; " + have
+		default:
+			why = "found on neither side; " + have
+		}
+		out = append(out, fmt.Sprintf("--units %s: %s", u, why))
+	}
+	if len(out) == 0 && rep.Checked == 0 && len(rep.TooFew) == 0 {
+		out = append(out, fmt.Sprintf("no benchmark-unit pair to compare: the %d benchmark(s) in both files share no unit whose better direction is known (%s)", common, have))
+	}
+	return out
+}
+
+// unitGap is a unit that benchmarks report in the baseline and not in the
+// candidate: ns/op against ms/op, say, which benchfmt does not reconcile
+// (it reads ns/op as sec/op and converts no other unit), or a candidate
+// run without -benchmem.
+type unitGap struct {
+	names   []string        // benchmarks that lack it in the candidate
+	instead map[string]bool // units those report in the candidate only
+}
+
+func (g *unitGap) text(unit string) string {
+	which := g.names[0]
+	if len(g.names) > 1 {
+		which += fmt.Sprintf(" and %d more", len(g.names)-1)
+	}
+	msg := fmt.Sprintf("%s is reported by the baseline and not by the candidate, for %s", unit, which)
+	if len(g.instead) > 0 {
+		return msg + fmt.Sprintf(", where the candidate reports %s: give both sides the same unit", unitList(g.instead))
+	}
+	if unit == "B/op" || unit == "allocs/op" {
+		return msg + " (was the candidate run without -benchmem?)"
+	}
+	return msg
+}
+
+func keysOf[V any](m map[string]V) map[string]bool {
+	out := make(map[string]bool, len(m))
+	for k := range m {
+		out[k] = true
+	}
+	return out
+}
+
+func unitList(set map[string]bool) string {
+	if len(set) == 0 {
+		return "none"
+	}
+	return strings.Join(sortedKeys(set), ", ")
+}
+
+func sortedKeys(set map[string]bool) []string {
+	out := make([]string, 0, len(set))
+	for u := range set {
+		out = append(out, u)
+	}
+	sortUnits(out)
+	return out
 }
 
 type testedPair struct {
@@ -249,18 +483,24 @@ func byName(results []*benchfmt.Result) map[string]map[string][]float64 {
 	return out
 }
 
-func sortedUnits(m map[string][]float64) []string {
-	out := make([]string, 0, len(m))
-	for u := range m {
-		out = append(out, u)
+// sortedUnits is the union of the maps' units, testing's units first.
+func sortedUnits(ms ...map[string][]float64) []string {
+	set := map[string]bool{}
+	for _, m := range ms {
+		for u := range m {
+			set[u] = true
+		}
 	}
-	sort.Slice(out, func(i, j int) bool {
-		if ri, rj := unitRank(out[i]), unitRank(out[j]); ri != rj {
+	return sortedKeys(set)
+}
+
+func sortUnits(us []string) {
+	sort.Slice(us, func(i, j int) bool {
+		if ri, rj := unitRank(us[i]), unitRank(us[j]); ri != rj {
 			return ri < rj
 		}
-		return out[i] < out[j]
+		return us[i] < us[j]
 	})
-	return out
 }
 
 func mergeUnits(a, b benchfmt.UnitMetadataMap) benchfmt.UnitMetadataMap {

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 
@@ -41,6 +42,12 @@ side by side (any benchproc projection: /key, .name, .file, goos, ...).
   llmbench compare --col /cache results/quickstart-*/results.txt --format markdown`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := probability("--alpha", o.Alpha, "0.05"); err != nil {
+				return err
+			}
+			if err := probability("--confidence", o.Confidence, "0.95"); err != nil {
+				return err
+			}
 			ds, err := readDataset(args...)
 			if err != nil {
 				return err
@@ -65,17 +72,35 @@ side by side (any benchproc projection: /key, .name, .file, goos, ...).
 	return cmd
 }
 
-// parseFraction reads "5%" or "0.05".
-func parseFraction(flag, s string) (float64, error) {
+// probability checks a flag that must lie strictly between 0 and 1. The
+// library reads 0 as "default", so a 0 given on the command line must be
+// refused here rather than silently replaced.
+func probability(flag string, v float64, example string) error {
+	if !(v > 0 && v < 1) { // NaN fails both
+		return badInputf("%s %g: must be strictly between 0 and 1, e.g. %s", flag, v, example)
+	}
+	return nil
+}
+
+// parsePercent reads a percentage, "5%", into a fraction. There is one
+// spelling only: a bare number is refused, because "5" was once read as
+// 500 % and "0.05" could mean 0.05 % or 5 %.
+func parsePercent(flag, s string) (float64, error) {
 	v, pct := strings.CutSuffix(strings.TrimSpace(s), "%")
-	f, err := strconv.ParseFloat(v, 64)
-	if err != nil || f < 0 {
-		return 0, fmt.Errorf("%s %q: want a percentage such as 5%% or a fraction such as 0.05", flag, s)
+	f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+	switch {
+	case err != nil:
+		return 0, badInputf("%s %q: want a percentage such as %s 5%%", flag, s, flag)
+	case math.IsNaN(f) || math.IsInf(f, 0):
+		return 0, badInputf("%s %q: must be a finite percentage such as 5%%", flag, s)
+	case !pct:
+		msg := fmt.Sprintf("%s %s: a bare number is ambiguous; write the percent sign: %s %s%%", flag, s, flag, v)
+		if f > 0 && f < 1 {
+			msg += fmt.Sprintf(" (or %s %g%% if %s was meant as a fraction)", flag, 100*f, v)
+		}
+		return 0, badInput(errors.New(msg))
 	}
-	if pct {
-		f /= 100
-	}
-	return f, nil
+	return f / 100, nil
 }
 
 func newGateCmd() *cobra.Command {
@@ -91,8 +116,14 @@ func newGateCmd() *cobra.Command {
 		Long: `Compare a candidate with a baseline and exit 1 only where a change is both
 statistically significant (Mann-Whitney U, p <= --alpha) and worse than
 --threshold; exact units (allocs/op, B/op, and units marked assume=exact)
-fail on any rise beyond --exact-tolerance. Benchmarks that appear or vanish
-are listed, not fatal. Too few samples is exit 2, with the count needed.
+fail on any rise beyond --exact-tolerance. Thresholds are percentages
+with their sign (5%); 100% or more needs --allow-large-threshold.
+
+A gate that cannot judge exits 2, never PASS: too few samples (with the
+rerun that gives enough), nothing compared, a --units unit not compared,
+every baseline benchmark vanished, or a unit the baseline reports that the
+candidate never does (ns/op against ms/op). Benchmarks that appear, or
+vanish while others remain, are listed, not fatal.
 
 With --base-ref, llmbench builds the benchmark package at REV (in a
 temporary git worktree) and in the working tree once, runs them
@@ -103,11 +134,17 @@ interleaved (A B A B ...) for --count rounds with the go test flags after
   llmbench gate --base-ref origin/main -- -bench 'BenchmarkCache/impl=sharded' -benchtime 100ms -cpu 2`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var err error
-			if o.Threshold, err = parseFraction("--threshold", threshold); err != nil {
-				return badInput(err)
+			if o.Threshold, err = parsePercent("--threshold", threshold); err != nil {
+				return err
 			}
-			if o.ExactTolerance, err = parseFraction("--exact-tolerance", exactTol); err != nil {
-				return badInput(err)
+			if o.ExactTolerance, err = parsePercent("--exact-tolerance", exactTol); err != nil {
+				return err
+			}
+			if err := probability("--alpha", o.Alpha, "0.05"); err != nil {
+				return err
+			}
+			if o.MinSamples < 1 { // the library would read 0 as its default
+				return badInputf("--min-samples %d: must be at least 1", o.MinSamples)
 			}
 			for _, u := range strings.Split(units, ",") {
 				if u = strings.TrimSpace(u); u != "" {
@@ -124,9 +161,25 @@ interleaved (A B A B ...) for --count rounds with the go test flags after
 				if baseline != "" || candidate != "" {
 					return badInputf("--base-ref runs both sides itself: drop --baseline and --candidate")
 				}
-				if rounds < 1 {
-					return badInputf("--count %d: must be at least 1", rounds)
+				if floor := compare.MinUsefulSamples(o.Alpha); rounds < floor {
+					return badInputf("--count %d: with %d rounds a side the U test cannot reach p < %g; use --count %d or more (20 on a noisy machine)", rounds, rounds, o.Alpha, floor)
 				}
+				if !cmd.Flags().Changed("min-samples") {
+					o.MinSamples = min(o.MinSamples, rounds)
+				} else if o.MinSamples > rounds {
+					return badInputf("--min-samples %d is more than --count %d: every benchmark would have too few samples", o.MinSamples, rounds)
+				}
+				o.MoreSamples = fmt.Sprintf("`llmbench gate --base-ref … --count %d`", o.MinSamples)
+			case baseline == "" || candidate == "":
+				return badInputf("give --baseline and --candidate, or --base-ref")
+			case len(args) > 0:
+				return badInputf("go test flags after -- go with --base-ref only")
+			}
+			// Before an A/B run of several minutes, not after it.
+			if err := o.Validate(); err != nil {
+				return badInput(err)
+			}
+			if baseRef != "" {
 				res, err := ab.Run(cmd.Context(), ab.Options{BaseRef: baseRef, Pkg: pkg, Rounds: rounds, Flags: args,
 					CandidateEnv: candEnv, Log: stderr})
 				if err != nil {
@@ -135,13 +188,6 @@ interleaved (A B A B ...) for --count rounds with the go test flags after
 				defer res.Cleanup()
 				fmt.Fprintf(stderr, "llmbench gate: %d interleaved rounds in %s\n", rounds, res.Elapsed.Round(1e9))
 				baseline, candidate = res.BaseFile, res.CandFile
-				if o.MinSamples == 0 && rounds < compare.DefaultMinSamples {
-					o.MinSamples = rounds
-				}
-			case baseline == "" || candidate == "":
-				return badInputf("give --baseline and --candidate, or --base-ref")
-			case len(args) > 0:
-				return badInputf("go test flags after -- go with --base-ref only")
 			}
 			bds, err := readDataset(baseline)
 			if err != nil {
@@ -159,8 +205,14 @@ interleaved (A B A B ...) for --count rounds with the go test flags after
 				return err
 			}
 			switch {
+			case len(rep.Unjudged) > 0:
+				msg := "gate not judged: " + rep.Unjudged[0]
+				if len(rep.Unjudged) > 1 {
+					msg += fmt.Sprintf(" (and %d more problem(s), above)", len(rep.Unjudged)-1)
+				}
+				return &exitError{exitBadInput, errors.New(msg)}
 			case len(rep.TooFew) > 0:
-				return &exitError{exitBadInput, fmt.Errorf("too few samples to judge %d benchmark-unit pair(s); at least %d of each are needed", len(rep.TooFew), rep.TooFew[0].Need)}
+				return &exitError{exitBadInput, errors.New("gate not judged: " + rep.TooFewText())}
 			case rep.Failed():
 				return &exitError{exitFailed, fmt.Errorf("%d regression(s)", len(rep.Offenses))}
 			}
@@ -170,11 +222,12 @@ interleaved (A B A B ...) for --count rounds with the go test flags after
 	f := cmd.Flags()
 	f.StringVar(&baseline, "baseline", "", "baseline results (Go benchmark format)")
 	f.StringVar(&candidate, "candidate", "", "candidate results")
-	f.StringVar(&threshold, "threshold", "5%", "smallest worsening that fails, for noisy units")
-	f.StringVar(&exactTol, "exact-tolerance", "0%", "worsening allowed for exact units (allocs/op, B/op)")
+	f.StringVar(&threshold, "threshold", "5%", "smallest worsening that fails, for noisy units: a percentage with its % sign")
+	f.StringVar(&exactTol, "exact-tolerance", "0%", "worsening allowed for exact units (allocs/op, B/op): a percentage")
+	f.BoolVar(&o.AllowLarge, "allow-large-threshold", false, "accept --threshold or --exact-tolerance of 100% or more")
 	f.Float64Var(&o.Alpha, "alpha", 0.05, "significance level of the U test")
 	f.StringVar(&units, "units", "", "units to gate, e.g. sec/op,allocs/op (default: every unit with a known direction)")
-	f.IntVar(&o.MinSamples, "min-samples", 0, "fewest samples a side may have (default 10)")
+	f.IntVar(&o.MinSamples, "min-samples", compare.DefaultMinSamples, "fewest samples a side may have (with --base-ref: at most --count)")
 	f.StringVar(&format, "format", "table", "report: table or markdown (for a pull-request comment)")
 	f.StringVar(&baseRef, "base-ref", "", "A/B mode: git revision to build and run as the baseline")
 	f.StringVar(&pkg, "pkg", "./bench", "A/B mode: package whose benchmarks run")

@@ -285,7 +285,7 @@ func TestCompareAndGateExitCodes(t *testing.T) {
 	assert.Contains(t, out, "BenchmarkX-2")
 	code, _, errs = cli(t, "gate", "--baseline", base, "--candidate", slow, "--min-samples", "20")
 	assert.Equal(t, exitBadInput, code)
-	assert.Contains(t, errs, "at least 20 of each are needed")
+	assert.Contains(t, errs, "the gate needs at least 20 on each side")
 	code, _, errs = cli(t, "gate", "--baseline", base, "--candidate", bad)
 	assert.Equal(t, exitBadInput, code)
 	assert.Contains(t, errs, "bad.txt:2:")

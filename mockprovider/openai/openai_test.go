@@ -145,28 +145,60 @@ func TestModels(t *testing.T) {
 	assert.Equal(t, "mock-test", list.Data[0].ID)
 }
 
+// TestBadRequests probes the server as a careless or hostile client
+// would: every bad request is a 4xx with an OpenAI-style error naming the
+// problem (and the parameter, where there is one); goleak then checks
+// that none left a goroutine behind.
 func TestBadRequests(t *testing.T) {
 	f := newFixture(t, fastConfig())
-	f.p.Config()
 	srv := NewServer(f.p)
 	srv.SetMaxBody(200)
 	small := httptest.NewServer(srv)
 	defer small.Close()
+	const hi = `"messages":[{"role":"user","content":"hi"}]`
 	cases := []struct {
-		method, body string
-		status       int
-		want         string
+		contentType, body string
+		status            int
+		param, want       string
 	}{
-		{"POST", `{"model":`, 400, "not valid JSON"},
-		{"POST", `{"messages":[{"role":"user","content":"hi"}]}`, 400, "model is required"},
-		{"POST", `{"model":"m","messages":[]}`, 400, "messages must be a non-empty list"},
-		{"POST", `{"model":"m","messages":[{"content":"hi"}]}`, 400, "messages[0].role is missing"},
-		{"POST", `{"model":"m","messages":[{"role":"user","content":[{"type":"audio"}]}]}`, 400, `messages[0].content[0].type "audio"`},
-		{"POST", `{"model":"m","messages":[{"role":"user","content":"` + strings.Repeat("x", 300) + `"}]}`, 413, "larger than 200 bytes"},
+		{"", `{"model":`, 400, "", "not valid JSON"},
+		{"", ``, 400, "", "request body is empty"},
+		{"", `[]`, 400, "", "request body must be a JSON object, not array"},
+		{"", `{"model":"m",` + hi + `}xyz`, 400, "", `request body is not valid JSON: 3 byte(s) after the JSON object, starting "xyz"`},
+		{"", `{"model":"m",` + hi + `} {}`, 400, "", "after the JSON object"},
+		{"", "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"h\xffi\"}]}", 400, "", "request body is not valid UTF-8 (first bad byte at offset 52)"},
+		{"", `{"messages":[{"role":"user","content":"hi"}]}`, 400, "model", "model is required"},
+		{"", `{"model":5,` + hi + `}`, 400, "model", "invalid type for 'model': expected a string, got number"},
+		{"", `{"model":"m","messages":[]}`, 400, "messages", "messages must be a non-empty list"},
+		{"", `{"model":"m","messages":"hi"}`, 400, "messages", "invalid type for 'messages': expected a list, got string"},
+		{"", `{"model":"m","messages":[{"content":"hi"}]}`, 400, "messages", "messages[0].role is missing"},
+		{"", `{"model":"m","messages":[{"role":"robot","content":"hi"}]}`, 400, "messages", `messages[0].role "robot" is not one of system, developer, user, assistant, tool, function`},
+		{"", `{"model":"m","messages":[{"role":"user","content":[{"type":"audio"}]}]}`, 400, "messages", `messages[0].content[0].type "audio"`},
+		{"", `{"model":"m","messages":[{"role":"user","content":[{"type":"text"}]}]}`, 400, "messages", "messages[0].content[0].text is missing"},
+		{"", `{"model":"m","messages":[{"role":"user","content":[{"type":"image_url"}]}]}`, 400, "messages", "messages[0].content[0].image_url.url is missing"},
+		{"", `{"model":"m","stream":"yes",` + hi + `}`, 400, "stream", "invalid type for 'stream': expected a boolean, got string"},
+		{"", `{"model":"m","stream_options":{"include_usage":true},` + hi + `}`, 400, "stream_options", "stream_options is only allowed when stream is true"},
+		{"", `{"model":"m","max_tokens":0,` + hi + `}`, 400, "max_tokens", "max_tokens must be at least 1 (got 0)"},
+		{"", `{"model":"m","max_tokens":-5,` + hi + `}`, 400, "max_tokens", "max_tokens must be at least 1 (got -5)"},
+		{"", `{"model":"m","max_tokens":1.5,` + hi + `}`, 400, "max_tokens", "invalid type for 'max_tokens': expected an integer, got number 1.5"},
+		{"", `{"model":"m","max_tokens":"5",` + hi + `}`, 400, "max_tokens", "invalid type for 'max_tokens': expected an integer, got string"},
+		{"", `{"model":"m","max_completion_tokens":-1,` + hi + `}`, 400, "max_completion_tokens", "max_completion_tokens must be at least 1"},
+		{"", `{"model":"m","n":2,` + hi + `}`, 400, "n", "n 2: the mock server answers one choice per request"},
+		{"", `{"model":"m","n":0,` + hi + `}`, 400, "n", "n must be at least 1"},
+		{"", `{"model":"m","temperature":2.5,` + hi + `}`, 400, "temperature", "temperature must be between 0 and 2"},
+		{"", `{"model":"m","top_p":-0.1,` + hi + `}`, 400, "top_p", "top_p must be between 0 and 1"},
+		{"", `{"model":"m","stop":["a","b","c","d","e"],` + hi + `}`, 400, "stop", "stop takes at most 4 sequences (got 5)"},
+		{"", `{"model":"m","stop":7,` + hi + `}`, 400, "stop", "stop must be a string or a list of strings"},
+		{"text/plain", `{"model":"m",` + hi + `}`, 415, "", `Content-Type "text/plain" is not supported`},
+		{"application/x-www-form-urlencoded", `{"model":"m",` + hi + `}`, 415, "", "Content-Type: application/json"},
+		{"", `{"model":"m","messages":[{"role":"user","content":"` + strings.Repeat("x", 300) + `"}]}`, 413, "", "larger than 200 bytes"},
 	}
 	for _, c := range cases {
-		req, _ := http.NewRequest(c.method, small.URL+"/v1/chat/completions", strings.NewReader(c.body))
-		resp, err := http.DefaultClient.Do(req)
+		ct := c.contentType
+		if ct == "" {
+			ct = "application/json; charset=utf-8"
+		}
+		resp, err := http.Post(small.URL+"/v1/chat/completions", ct, strings.NewReader(c.body))
 		require.NoError(t, err)
 		var body ErrorBody
 		require.NoError(t, json.NewDecoder(resp.Body).Decode(&body), c.want)
@@ -174,15 +206,117 @@ func TestBadRequests(t *testing.T) {
 		assert.Equal(t, c.status, resp.StatusCode, c.want)
 		assert.Contains(t, body.Error.Message, c.want)
 		assert.Equal(t, "invalid_request_error", body.Error.Type)
+		if c.param == "" {
+			assert.Nil(t, body.Error.Param, c.want)
+		} else if assert.NotNil(t, body.Error.Param, c.want) {
+			assert.Equal(t, c.param, *body.Error.Param)
+		}
 	}
-	resp, err := http.Get(small.URL + "/v1/chat/completions")
-	require.NoError(t, err)
-	resp.Body.Close()
-	assert.Equal(t, http.StatusMethodNotAllowed, resp.StatusCode)
-	resp, err = http.Get(small.URL + "/v2/else")
-	require.NoError(t, err)
-	resp.Body.Close()
-	assert.Equal(t, http.StatusNotFound, resp.StatusCode)
+	for _, c := range []struct {
+		method, path string
+		status       int
+	}{
+		{"GET", "/v1/chat/completions", http.StatusMethodNotAllowed},
+		{"PUT", "/v1/chat/completions", http.StatusMethodNotAllowed},
+		{"DELETE", "/v1/models", http.StatusMethodNotAllowed},
+		{"GET", "/v2/else", http.StatusNotFound},
+	} {
+		req, err := http.NewRequest(c.method, small.URL+c.path, nil)
+		require.NoError(t, err)
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		var body ErrorBody
+		require.NoError(t, json.NewDecoder(resp.Body).Decode(&body), c.path)
+		resp.Body.Close()
+		assert.Equal(t, c.status, resp.StatusCode, "%s %s", c.method, c.path)
+		assert.NotEmpty(t, body.Error.Message)
+	}
+}
+
+// Fields the API allows and the mock does not act on are accepted: stop
+// as a string or a list, fields the server does not know.
+func TestAcceptedRequestFields(t *testing.T) {
+	f := newFixture(t, fastConfig())
+	for _, body := range []string{
+		`{"model":"m","stop":"\n","messages":[{"role":"user","content":"hi"}]}`,
+		`{"model":"m","stop":["a","b"],"n":1,"temperature":0,"top_p":1,"user":"x","seed":3,"messages":[{"role":"developer","content":"be brief"},{"role":"user","content":"hi"}]}`,
+	} {
+		resp, err := http.Post(f.srv.URL+"/v1/chat/completions", "application/json", strings.NewReader(body))
+		require.NoError(t, err)
+		resp.Body.Close()
+		assert.Equal(t, http.StatusOK, resp.StatusCode, body)
+	}
+}
+
+// TestMaxTokens: the answer stops after max_tokens (or the newer
+// max_completion_tokens) tokens with finish_reason "length", its text a
+// prefix of the uncapped answer, usage counting what was sent.
+func TestMaxTokens(t *testing.T) {
+	cfg := fastConfig() // 12 tokens an answer
+	f := newFixture(t, cfg)
+	post := func(body string) *http.Response {
+		t.Helper()
+		resp, err := http.Post(f.srv.URL+"/v1/chat/completions", "application/json", strings.NewReader(body))
+		require.NoError(t, err)
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+		return resp
+	}
+	words := func(n uint64, k int) string { return strings.Join(strings.Fields(expected(t, cfg, n))[:k], " ") }
+	const hi = `"messages":[{"role":"user","content":"hi"}]`
+
+	for i, c := range []struct {
+		limits string
+		tokens int
+		finish string
+	}{
+		{`"max_tokens":5`, 5, "length"},
+		{`"max_completion_tokens":3`, 3, "length"},
+		{`"max_tokens":5,"max_completion_tokens":2`, 2, "length"}, // the newer name wins
+		{`"max_tokens":12`, 12, "stop"},                           // exactly enough
+		{`"max_tokens":1000`, 12, "stop"},
+	} {
+		resp := post(`{"model":"m",` + c.limits + `,` + hi + `}`)
+		var r ChatResponse
+		require.NoError(t, json.NewDecoder(resp.Body).Decode(&r))
+		resp.Body.Close()
+		require.Len(t, r.Choices, 1)
+		assert.Equal(t, words(uint64(i), c.tokens), r.Choices[0].Message.Content, c.limits)
+		assert.Equal(t, c.finish, *r.Choices[0].FinishReason, c.limits)
+		assert.Equal(t, c.tokens, r.Usage.CompletionTokens, c.limits)
+		assert.Equal(t, r.Usage.PromptTokens+c.tokens, r.Usage.TotalTokens, c.limits)
+	}
+
+	resp := post(`{"model":"m","stream":true,"stream_options":{"include_usage":true},"max_completion_tokens":4,` + hi + `}`)
+	defer resp.Body.Close()
+	var text strings.Builder
+	var finish string
+	var usage *Usage
+	content := 0
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		data, ok := strings.CutPrefix(sc.Text(), "data: ")
+		if !ok || data == "[DONE]" {
+			continue
+		}
+		var ch chunk
+		require.NoError(t, json.Unmarshal([]byte(data), &ch))
+		if ch.Usage != nil {
+			usage = ch.Usage
+		}
+		for _, c := range ch.Choices {
+			if c.FinishReason != nil {
+				finish = *c.FinishReason
+			} else {
+				content++
+				text.WriteString(c.Delta.Content)
+			}
+		}
+	}
+	assert.Equal(t, 4, content, "four content events")
+	assert.Equal(t, words(5, 4), text.String())
+	assert.Equal(t, "length", finish)
+	require.NotNil(t, usage)
+	assert.Equal(t, 4, usage.CompletionTokens)
 }
 
 func TestFaultsOverHTTP(t *testing.T) {

@@ -69,31 +69,12 @@ func writeError(w http.ResponseWriter, status int, typ, param, msg string) {
 }
 
 func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
-	var req ChatRequest
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, s.maxBody))
-	if err := dec.Decode(&req); err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			writeError(w, http.StatusRequestEntityTooLarge, "invalid_request_error", "", fmt.Sprintf("request body larger than %d bytes", tooBig.Limit))
-			return
-		}
-		writeError(w, http.StatusBadRequest, "invalid_request_error", "", "request body is not valid JSON: "+err.Error())
+	req, perr := s.parseChat(r, w)
+	if perr != nil {
+		perr.write(w)
 		return
 	}
-	if req.Model == "" {
-		writeError(w, http.StatusBadRequest, "invalid_request_error", "model", "model is required")
-		return
-	}
-	if len(req.Messages) == 0 {
-		writeError(w, http.StatusBadRequest, "invalid_request_error", "messages", "messages must be a non-empty list")
-		return
-	}
-	msgs, err := toDomain(req.Messages)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, "invalid_request_error", "messages", err.Error())
-		return
-	}
-	prompt := mockprovider.MessageTokens(msgs)
+	prompt := mockprovider.MessageTokens(req.msgs)
 	ctx := r.Context()
 	if h := r.Header.Get(RequestIndexHeader); h != "" {
 		n, err := strconv.ParseUint(h, 10, 64)
@@ -109,10 +90,16 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer c.Close()
+	finish := "stop"
+	if req.maxTokens > 0 && c.Tokens > req.maxTokens {
+		// As a real server: the answer stops at the limit, a prefix of the
+		// one it would have given, and says why.
+		c.Tokens, finish = req.maxTokens, "length"
+	}
 	id := "chatcmpl-" + strconv.FormatUint(c.Index, 10)
 	usage := Usage{PromptTokens: prompt, CompletionTokens: c.Tokens, TotalTokens: prompt + c.Tokens}
 	if req.Stream {
-		s.stream(ctx, w, c, id, req, usage)
+		s.stream(ctx, w, c, id, req, usage, finish)
 		return
 	}
 	text, err := c.Rest(ctx)
@@ -125,9 +112,8 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.WriteString(w, `{"id":"`+id+`","choices":[{"message":{"content":"`) // and no more
 		return
 	}
-	stop := "stop"
 	writeJSON(w, http.StatusOK, ChatResponse{ID: id, Object: "chat.completion", Created: time.Now().Unix(), Model: req.Model,
-		Choices: []Choice{{Message: &ChatContent{Role: "assistant", Content: text}, FinishReason: &stop}}, Usage: &usage})
+		Choices: []Choice{{Message: &ChatContent{Role: "assistant", Content: text}, FinishReason: &finish}}, Usage: &usage})
 }
 
 // startError answers a request refused before it started.
@@ -167,7 +153,7 @@ type chunk struct {
 
 // stream sends one SSE event per token at its deadline. Headers wait for
 // the first token, so a failure before it is still a proper HTTP error.
-func (s *Server) stream(ctx context.Context, w http.ResponseWriter, c *mockprovider.Call, id string, req ChatRequest, usage Usage) {
+func (s *Server) stream(ctx context.Context, w http.ResponseWriter, c *mockprovider.Call, id string, req *chatRequest, usage Usage, finish string) {
 	rc := http.NewResponseController(w)
 	bw := bufio.NewWriterSize(w, 4096)
 	enc := json.NewEncoder(bw)
@@ -219,8 +205,7 @@ func (s *Server) stream(ctx context.Context, w http.ResponseWriter, c *mockprovi
 		}
 		delta.Role = ""
 	}
-	stop := "stop"
-	ch.Choices[0] = Choice{Delta: &ChatContent{}, FinishReason: &stop}
+	ch.Choices[0] = Choice{Delta: &ChatContent{}, FinishReason: &finish}
 	if send() != nil {
 		return
 	}

@@ -7,20 +7,25 @@ package openai
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/llmbench/llmbench/core/domain"
 )
 
-// ChatRequest is the body of POST /v1/chat/completions (the fields used).
+// ChatRequest is the body of POST /v1/chat/completions (the fields used
+// or checked; the server ignores others, as the API's optional ones).
 type ChatRequest struct {
-	Model         string         `json:"model"`
-	Messages      []ChatMessage  `json:"messages"`
-	Stream        bool           `json:"stream,omitempty"`
-	StreamOptions *StreamOptions `json:"stream_options,omitempty"`
-	MaxTokens     *int           `json:"max_tokens,omitempty"`
-	Temperature   *float64       `json:"temperature,omitempty"`
-	TopP          *float64       `json:"top_p,omitempty"`
-	Stop          []string       `json:"stop,omitempty"`
+	Model               string          `json:"model"`
+	Messages            []ChatMessage   `json:"messages"`
+	Stream              bool            `json:"stream,omitempty"`
+	StreamOptions       *StreamOptions  `json:"stream_options,omitempty"`
+	MaxTokens           *int            `json:"max_tokens,omitempty"`
+	MaxCompletionTokens *int            `json:"max_completion_tokens,omitempty"`
+	N                   *int            `json:"n,omitempty"`
+	Temperature         *float64        `json:"temperature,omitempty"`
+	TopP                *float64        `json:"top_p,omitempty"`
+	Stop                json.RawMessage `json:"stop,omitempty"` // a string or a list
 }
 
 // StreamOptions asks for a usage chunk at the end of a stream.
@@ -34,10 +39,13 @@ type ChatMessage struct {
 	Content json.RawMessage `json:"content"`
 }
 
+// roles the API accepts.
+var roles = []string{"system", "developer", "user", "assistant", "tool", "function"}
+
 // contentPart is one element of a list content.
 type contentPart struct {
-	Type     string `json:"type"`
-	Text     string `json:"text,omitempty"`
+	Type     string  `json:"type"`
+	Text     *string `json:"text,omitempty"`
 	ImageURL *struct {
 		URL string `json:"url"`
 	} `json:"image_url,omitempty"`
@@ -49,6 +57,9 @@ func toDomain(msgs []ChatMessage) ([]domain.Message, error) {
 	for i, m := range msgs {
 		if m.Role == "" {
 			return nil, fmt.Errorf("messages[%d].role is missing", i)
+		}
+		if !slices.Contains(roles, m.Role) {
+			return nil, fmt.Errorf("messages[%d].role %q is not one of %s", i, m.Role, strings.Join(roles, ", "))
 		}
 		out[i].Role = domain.Role(m.Role)
 		if len(m.Content) == 0 || string(m.Content) == "null" {
@@ -66,12 +77,15 @@ func toDomain(msgs []ChatMessage) ([]domain.Message, error) {
 		for j, p := range parts {
 			switch p.Type {
 			case "text":
-				out[i].Content = append(out[i].Content, domain.ContentPart{Type: domain.ContentText, Text: p.Text})
-			case "image_url":
-				url := ""
-				if p.ImageURL != nil {
-					url = p.ImageURL.URL
+				if p.Text == nil {
+					return nil, fmt.Errorf("messages[%d].content[%d].text is missing", i, j)
 				}
+				out[i].Content = append(out[i].Content, domain.ContentPart{Type: domain.ContentText, Text: *p.Text})
+			case "image_url":
+				if p.ImageURL == nil || p.ImageURL.URL == "" {
+					return nil, fmt.Errorf("messages[%d].content[%d].image_url.url is missing", i, j)
+				}
+				url := p.ImageURL.URL
 				out[i].Content = append(out[i].Content, domain.ContentPart{Type: domain.ContentImage,
 					Image: &domain.ImageContent{Source: domain.SourceInfo{Type: domain.SourceURL, URL: url}}})
 			default:
