@@ -148,7 +148,8 @@ marked partial).`,
 			}
 			if !quiet {
 				fmt.Fprintf(stderr, "llmbench: %s: %d variant(s) × %d repetition(s)\n", p.Name, len(p.Variants), p.Repeat)
-				opts.Log = stderr
+			} else {
+				opts.Log = stderr // the tables, which list the warnings, are not printed
 			}
 			if cpuprof != "" {
 				f, err := os.Create(cpuprof)
