@@ -38,6 +38,12 @@ type Options struct {
 	// SkipFloor leaves out the measurement of the harness's own floor
 	// (about 0.6 s before the run).
 	SkipFloor bool
+	// StopOnSaturation ends an open-loop repetition as soon as its
+	// one-second windows show the system collapsing (see collapse): the
+	// schedule stops, requests in flight are cancelled after Grace, and
+	// the repetition is marked Saturated, its Bottleneck saying "stopped
+	// early". For capacity searches; a run without it is unchanged.
+	StopOnSaturation bool
 }
 
 // Progress is a snapshot of the repetition under way.
@@ -159,7 +165,11 @@ func runOne(ctx context.Context, p *plan.Plan, v plan.Variant, rep int, keys *zi
 		}
 	}
 	defer cancelInflight()
-	stopGrace := context.AfterFunc(ctx, func() {
+	// The schedule runs under schedCtx, which an early stop ends too; the
+	// grace period follows either.
+	schedCtx, stopSched := context.WithCancel(ctx)
+	defer stopSched()
+	stopGrace := context.AfterFunc(schedCtx, func() {
 		t := time.NewTimer(o.Grace)
 		defer t.Stop()
 		select {
@@ -177,7 +187,20 @@ func runOne(ctx context.Context, p *plan.Plan, v plan.Variant, rep int, keys *zi
 	expected := l.Expected() + int64(l.Offered()*l.Warmup.Seconds())
 	rec.reset(start, l.Warmup, p.SLO, expected)
 	stopWin, winDone := make(chan struct{}), make(chan struct{})
-	go rec.runWindows(stopWin, winDone)
+	// An early stop: written by the window goroutine, read after winDone.
+	var early string
+	var stoppedAt time.Time
+	var watch func([]results.Window)
+	if o.StopOnSaturation && l.Open() {
+		sendEnd := (l.RunLength() + lateAfter).Seconds()
+		watch = func(ws []results.Window) {
+			if msg, ok := collapse(ws, l.Offered(), sendEnd); ok && early == "" {
+				early, stoppedAt = msg, time.Now()
+				stopSched()
+			}
+		}
+	}
+	go rec.runWindows(stopWin, winDone, watch)
 	stopProgress := startProgress(o.Progress, label, l, rec)
 
 	var sched schedule
@@ -208,9 +231,9 @@ func runOne(ctx context.Context, p *plan.Plan, v plan.Variant, rep int, keys *zi
 		putRequest(r)
 	}
 	if l.Open() {
-		openLoop(ctx, l, p.SeedFor("arrivals", rep), start, rec, &sched, &wg, serve)
+		openLoop(schedCtx, l, p.SeedFor("arrivals", rep), start, rec, &sched, &wg, serve)
 	} else {
-		closedLoop(ctx, l, p.SeedFor("users", rep), start, rec, &sched, &wg, serve)
+		closedLoop(schedCtx, l, p.SeedFor("users", rep), start, rec, &sched, &wg, serve)
 	}
 	wg.Wait()
 	close(stopWin)
@@ -233,7 +256,10 @@ func runOne(ctx context.Context, p *plan.Plan, v plan.Variant, rep int, keys *zi
 		Interrupted: ctx.Err() != nil, RSS: residentBytes(),
 		Sample: rec.sample(sched.total),
 	}
-	rr.Window, rr.SendSpan, rr.Span = sched.spans(l, rec.measure, t.lastDone, ctx.Err() != nil)
+	// A schedule cut short covers only what it reached; one stopped while
+	// draining was complete.
+	cut := ctx.Err() != nil || early != "" && (l.RunLength() == 0 || stoppedAt.Before(start.Add(l.RunLength())))
+	rr.Window, rr.SendSpan, rr.Span = sched.spans(l, rec.measure, t.lastDone, cut)
 	for i, h := range t.hists {
 		if h.TotalCount() > 0 {
 			rr.Histograms[results.HistNames[i]] = results.HistOf(h)
@@ -248,7 +274,10 @@ func runOne(ctx context.Context, p *plan.Plan, v plan.Variant, rep int, keys *zi
 	if leaked > 0 {
 		rr.Warnings = append(rr.Warnings, fmt.Sprintf("%d goroutines still running after the run", leaked))
 	}
-	if l.Open() && !rr.Interrupted {
+	switch {
+	case early != "" && !rr.Interrupted:
+		rr.Saturated, rr.Bottleneck = true, "stopped early: "+early
+	case l.Open() && !rr.Interrupted:
 		rr.Saturated, rr.Bottleneck = saturation(&rr, &sched, t, start)
 	}
 	return rr, nil

@@ -325,8 +325,9 @@ func pct(h *hdr.Histogram, q float64) float64 {
 	return float64(h.ValueAtQuantile(q)) / 1e9
 }
 
-// runWindows closes a window every second until stop is closed.
-func (rec *recorder) runWindows(stop <-chan struct{}, done chan<- struct{}) {
+// runWindows closes a window every second until stop is closed; watch,
+// when set, sees the windows so far after each one closes.
+func (rec *recorder) runWindows(stop <-chan struct{}, done chan<- struct{}, watch func([]results.Window)) {
 	defer close(done)
 	t := time.NewTicker(time.Second)
 	defer t.Stop()
@@ -335,6 +336,12 @@ func (rec *recorder) runWindows(stop <-chan struct{}, done chan<- struct{}) {
 		select {
 		case now := <-t.C:
 			dropped = rec.closeWindow(now, dropped)
+			if watch != nil {
+				rec.mu.Lock()
+				ws := rec.windows
+				rec.mu.Unlock()
+				watch(ws)
+			}
 		case <-stop:
 			rec.closeWindow(time.Now(), dropped)
 			return
