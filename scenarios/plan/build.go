@@ -40,7 +40,8 @@ func build(s *spec.Scenario, dir string) (*Plan, error) {
 	p.buildPipeline(s, at)
 	p.buildVariants(s, at)
 	p.buildSLO(s, at)
-	p.buildThresholds(s, errs)
+	p.Thresholds = checks(s, s.Thresholds, "thresholds", errs)
+	p.buildSweep(s, errs)
 	// A schedule that cannot send one measured request measures nothing:
 	// refuse it now rather than report a run of nothing.
 	if l := &p.Load; errs.Len() == 0 && l.Open() && l.Requests == 0 {
@@ -503,10 +504,12 @@ func (p *Plan) buildSLO(s *spec.Scenario, at func(string, string, ...any)) {
 	p.SLO = results.SLO{TTFT: o.TTFT, ITL: o.ITL, TPOT: o.TPOT, E2E: o.E2E}
 }
 
-func (p *Plan) buildThresholds(s *spec.Scenario, errs *spec.Problems) {
+// checks parses thresholds (or a sweep's SLOs) found at field.
+func checks(s *spec.Scenario, ths []spec.Threshold, field string, errs *spec.Problems) []results.Threshold {
+	var out []results.Threshold
 	varied := variedFamilies(s.Variants)
-	for i, th := range s.Thresholds {
-		path := fmt.Sprintf("thresholds[%d]", i)
+	for i, th := range ths {
+		path := fmt.Sprintf("%s[%d]", field, i)
 		c, err := results.ParseCheck(th.Expr)
 		if err != nil {
 			errs.Add(th.Line, path, "%v", err)
@@ -517,8 +520,9 @@ func (p *Plan) buildThresholds(s *spec.Scenario, errs *spec.Problems) {
 				errs.Add(th.Line, path+".variant", "%q is not a varied family (varied: %s)", fam, strings.Join(varied, ", "))
 			}
 		}
-		p.Thresholds = append(p.Thresholds, results.Threshold{Expr: th.Expr, Variant: th.Variant, Check: c})
+		out = append(out, results.Threshold{Expr: th.Expr, Variant: th.Variant, Check: c})
 	}
+	return out
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -67,6 +67,8 @@ type Plan struct {
 	Variants   []Variant
 	Thresholds []results.Threshold
 	SLO        results.SLO
+	// Sweep is the scenario's sweep: block (llmbench sweep).
+	Sweep Sweep
 }
 
 // Load is the resolved workload.

@@ -22,6 +22,9 @@ type Overrides struct {
 	Duration *time.Duration
 	Seed     *uint64
 	Repeat   *int
+	// Users makes the scenario an unpaced closed loop of this many users
+	// (a capacity search over users).
+	Users *int
 	// Variants force a family to one variant: "family=name".
 	Variants []string
 }
@@ -139,6 +142,13 @@ func (o Overrides) edits(s *spec.Scenario) ([]spec.Edit, []string, error) {
 		}
 		edits = append(edits, spec.Edit{Path: []string{"repeat"}, Value: *o.Repeat})
 		notes = append(notes, "--repeat "+strconv.Itoa(*o.Repeat))
+	}
+	if o.Users != nil {
+		e, n, err := o.usersEdits(s)
+		if err != nil {
+			return nil, nil, err
+		}
+		edits, notes = append(edits, e...), append(notes, n...)
 	}
 	if len(o.Variants) > 0 {
 		vs := s.Variants

@@ -30,6 +30,8 @@ type Scenario struct {
 	// SLO is what each request must meet to count as good (goodput).
 	SLO        *SLO        `yaml:"slo"`
 	Thresholds []Threshold `yaml:"thresholds"`
+	// Sweep configures llmbench sweep (ignored by run).
+	Sweep *Sweep `yaml:"sweep"`
 
 	// Path names the file in messages; its folder anchors relative file
 	// names. Source is the text the scenario was parsed from.
