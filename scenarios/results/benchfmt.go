@@ -15,10 +15,7 @@ import (
 //	go tool benchstat -col /cache results.txt
 func (r *Results) WriteBenchfmt(w io.Writer) error {
 	bw := bufio.NewWriter(w)
-	fmt.Fprintf(bw, "goos: %s\ngoarch: %s\ncpu: %s\ngo: %s\n", r.Env.GOOS, r.Env.GOARCH, r.Env.CPU, r.Env.GoVersion)
-	if r.Env.Commit != "" {
-		fmt.Fprintf(bw, "commit: %s\n", r.Env.Commit)
-	}
+	r.Env.WriteBenchEnv(bw)
 	fmt.Fprintf(bw, "scenario: %s\nseed: %d\n", r.Scenario, r.Seed)
 	if r.SourceHash != "" {
 		fmt.Fprintf(bw, "source-sha256: %s\n", r.SourceHash)
@@ -29,30 +26,12 @@ func (r *Results) WriteBenchfmt(w io.Writer) error {
 	if r.Partial {
 		fmt.Fprintf(bw, "partial: true\n")
 	}
-	var units []*Metric
-	for _, m := range Metrics() {
-		if m.Unit == "" {
-			continue
-		}
-		units = append(units, m)
-		fmt.Fprintf(bw, "Unit %s better=%s", m.Unit, m.Better)
-		if m.Exact {
-			fmt.Fprint(bw, " assume=exact")
-		}
-		fmt.Fprintln(bw)
-	}
+	units := WriteBenchUnits(bw)
 	for i := range r.Variants {
 		v := &r.Variants[i]
 		name := r.BenchName(v)
 		for j := range v.Reps {
-			s := v.Reps[j].Summary()
-			fmt.Fprintf(bw, "%s\t%d", name, s.Scheduled)
-			for _, m := range units {
-				if val, ok := m.Value(s); ok {
-					fmt.Fprintf(bw, "\t%s %s", formatFloat(val*m.Scale), m.Unit)
-				}
-			}
-			fmt.Fprintln(bw)
+			WriteBenchRow(bw, name, v.Reps[j].Summary(), units)
 		}
 	}
 	return bw.Flush()
@@ -71,6 +50,6 @@ func (r *Results) BenchName(v *VariantResult) string {
 	return name
 }
 
-// formatFloat keeps 6 significant digits, in exponent form where needed
-// (benchfmt reads any float).
-func formatFloat(v float64) string { return strconv.FormatFloat(v, 'g', 6, 64) }
+// FormatBenchValue keeps 6 significant digits, in exponent form where
+// needed (benchfmt reads any float).
+func FormatBenchValue(v float64) string { return strconv.FormatFloat(v, 'g', 6, 64) }
