@@ -2,6 +2,7 @@
 // clients are built from, against mock LLM providers.
 //
 //	llmbench run scenarios/quickstart.yaml     drive load, report latency
+//	llmbench sweep NAME                        capacity of each variant under its SLOs
 //	llmbench validate FILE                     check a scenario
 //	llmbench list                              scenarios, families, variants
 //	llmbench compare OLD NEW                   benchstat-grade comparison
@@ -84,7 +85,7 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return badInput(err) })
-	root.AddCommand(newRunCmd(), newValidateCmd(), newListCmd(), newCompareCmd(), newGateCmd(), newReportCmd(), newMockCmd())
+	root.AddCommand(newRunCmd(), newSweepCmd(), newValidateCmd(), newListCmd(), newCompareCmd(), newGateCmd(), newReportCmd(), newMockCmd())
 	wrapRunE(root)
 	return root
 }

@@ -37,6 +37,32 @@ func chromium() string {
 // missing browser into a failure instead of a skip. With
 // LLMBENCH_SCREENSHOT=path it also saves the full-page screenshot there.
 func TestReportInChromium(t *testing.T) {
+	page := filepath.Join(t.TempDir(), "report.html")
+	require.NoError(t, WriteFile(page, recorded(t)))
+	img, shot := openInChromium(t, page, 10)
+	assert.Greater(t, img.Bounds().Dy(), 2000, "a long page of charts")
+	if path := os.Getenv("LLMBENCH_SCREENSHOT"); path != "" {
+		require.NoError(t, os.WriteFile(path, shot, 0o644))
+	}
+}
+
+// TestSweepReportInChromium does the same for a sweep's page of capacity
+// curves; LLMBENCH_SWEEP_SCREENSHOT=path saves its screenshot (the
+// README's picture).
+func TestSweepReportInChromium(t *testing.T) {
+	page := filepath.Join(t.TempDir(), "report.html")
+	require.NoError(t, WriteSweepFile(page, recordedSweep(t)))
+	_, shot := openInChromium(t, page, 2)
+	if path := os.Getenv("LLMBENCH_SWEEP_SCREENSHOT"); path != "" {
+		require.NoError(t, os.WriteFile(path, shot, 0o644))
+	}
+}
+
+// openInChromium loads page in headless Chromium, requires no console
+// error or exception and at least charts charts, each drawn at a real
+// size, and returns the full-page screenshot, decoded and as PNG.
+func openInChromium(t *testing.T, page string, charts int) (image.Image, []byte) {
+	t.Helper()
 	exe := chromium()
 	if exe == "" {
 		if os.Getenv("LLMBENCH_BROWSER_TEST") != "" {
@@ -44,9 +70,6 @@ func TestReportInChromium(t *testing.T) {
 		}
 		t.Skip("no Chromium on this machine; .ci/run installs one")
 	}
-	page := filepath.Join(t.TempDir(), "report.html")
-	require.NoError(t, WriteFile(page, recorded(t)))
-
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
@@ -89,18 +112,15 @@ func TestReportInChromium(t *testing.T) {
 	mu.Lock()
 	assert.Empty(t, problems, "the page logs no error")
 	mu.Unlock()
-	require.GreaterOrEqual(t, len(sizes), 10, "spectra, over-time and comparison charts")
+	require.GreaterOrEqual(t, len(sizes), charts, "charts on the page")
 	for i, s := range sizes {
 		assert.Greater(t, s[0], 300.0, "chart %d width", i)
 		assert.Greater(t, s[1], 100.0, "chart %d height", i)
 	}
 	img, err := png.Decode(bytes.NewReader(shot))
 	require.NoError(t, err)
-	assert.Greater(t, img.Bounds().Dy(), 2000, "a long page of charts")
 	assert.True(t, drawn(img), "the screenshot is not blank")
-	if path := os.Getenv("LLMBENCH_SCREENSHOT"); path != "" {
-		require.NoError(t, os.WriteFile(path, shot, 0o644))
-	}
+	return img, shot
 }
 
 // drawn reports whether an image has more than a handful of colours.

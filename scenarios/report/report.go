@@ -21,14 +21,14 @@ import (
 	"github.com/llmbench/llmbench/scenarios/results"
 )
 
-//go:embed report.html.tmpl
+//go:embed *.tmpl
 var templates embed.FS
 
 var page = template.Must(template.New("report.html.tmpl").Funcs(template.FuncMap{
 	"dur": results.FormatDuration,
 	"pct": func(v float64) string { return fmt.Sprintf("%.2f%%", 100*v) },
 	"f1":  func(v float64) string { return fmt.Sprintf("%.1f", v) },
-}).ParseFS(templates, "report.html.tmpl"))
+}).ParseFS(templates, "report.html.tmpl", "style.html.tmpl"))
 
 // model is what the template renders.
 type model struct {

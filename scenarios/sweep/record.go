@@ -94,8 +94,11 @@ type Figures struct {
 	Goodput    *float64 `json:"goodput,omitempty"`
 	// GoodShare is the share of scheduled requests that succeeded within
 	// the per-request SLO.
-	GoodShare *float64     `json:"good_share,omitempty"`
-	ErrorRate *float64     `json:"error_rate,omitempty"`
+	GoodShare *float64 `json:"good_share,omitempty"`
+	ErrorRate *float64 `json:"error_rate,omitempty"`
+	// CPUPerReq is the process's CPU per request sent, harness included:
+	// where a primitive's cost decides the capacity, it shows here.
+	CPUPerReq *float64     `json:"cpu_per_req,omitempty"`
 	E2E       *Percentiles `json:"e2e,omitempty"`
 	TTFT      *Percentiles `json:"ttft,omitempty"`
 }
@@ -122,17 +125,19 @@ type Capacity struct {
 	// none passed at the lowest load tried.
 	AtLeast bool `json:"at_least,omitempty"`
 	Below   bool `json:"below,omitempty"`
-	// Throughput and E2EP99 are measured at the capacity (medians over
-	// repetitions): in a users sweep, the capacity in requests/s.
+	// Throughput, E2EP99 and CPUPerReq are measured at the capacity
+	// (medians over repetitions): in a users sweep, Throughput is the
+	// capacity in requests/s.
 	Throughput *float64 `json:"throughput,omitempty"`
 	E2EP99     *float64 `json:"e2e_p99,omitempty"`
+	CPUPerReq  *float64 `json:"cpu_per_req,omitempty"`
 	// FailedAt is the lowest failing load above the capacity, Why what
 	// failed there (first repetition that failed).
 	FailedAt *float64      `json:"failed_at,omitempty"`
 	Why      []string      `json:"why,omitempty"`
 	Reps     []RepCapacity `json:"repetitions"`
-	// Contradictions counts steps that passed above a first failure or
-	// failed below a pass: noise at the knee.
+	// Contradictions counts steps that passed above a failure (which the
+	// pass overturned) or failed below a pass: noise.
 	Contradictions int `json:"contradictions,omitempty"`
 }
 

@@ -3,7 +3,9 @@
 //
 // A geometric ramp (×2 per step) finds each variant's first failing load,
 // then bisection (at the geometric mean) narrows the bracket between its
-// highest passing and lowest failing load to the requested precision.
+// highest passing load and the lowest failing one above it to the
+// requested precision. The highest pass wins over a failure below it (see
+// searcher): on a shared machine, failures have causes of their own.
 // Every step is one engine run of every variant, interleaved, on identical
 // request schedules, at one load applied to the scenario's text (so each
 // step records the scenario as it ran). A repetition fails its step on a
@@ -44,12 +46,50 @@ type Options struct {
 }
 
 // searcher is the search of one repetition of one variant: the highest
-// load it passed and the lowest it failed (0 and +Inf: none yet).
+// load it passed and the lowest it failed above that (0 and +Inf: none
+// yet).
+//
+// The highest pass wins: a pass above a failure overturns it, and a
+// failure below a pass is noise. On a shared machine a step fails for
+// reasons of its own (the process stalls, a burst of other work), while
+// nothing makes a system pass beyond its real knee: a queue that builds
+// does not vanish by chance. Both cases are counted as contradictions.
 type searcher struct {
 	lo, hi         float64
 	why            []string // what failed at hi
-	done           bool     // its bracket cannot be split further
+	fails          []failure
+	done           bool // its bracket cannot be split further
 	contradictions int
+}
+
+type failure struct {
+	load float64
+	why  []string
+}
+
+func (s *searcher) pass(load float64) {
+	if load <= s.lo {
+		return
+	}
+	if load >= s.hi {
+		s.contradictions++ // overturns the failure at hi
+	}
+	s.lo, s.hi, s.why, s.done = load, math.Inf(1), nil, false
+	for _, f := range s.fails {
+		if f.load > s.lo && f.load < s.hi {
+			s.hi, s.why = f.load, f.why
+		}
+	}
+}
+
+func (s *searcher) fail(load float64, why []string) {
+	s.fails = append(s.fails, failure{load, why})
+	switch {
+	case load <= s.lo:
+		s.contradictions++ // below a pass: noise
+	case load < s.hi:
+		s.hi, s.why, s.done = load, why, false
+	}
 }
 
 // Run runs the sweep of base. When ctx ends it stops, keeps the steps
@@ -275,14 +315,10 @@ func (sc *search) record(st *Step) {
 				continue
 			}
 			s := &sc.ss[i][r.Rep-1]
-			switch {
-			case r.Passed && st.Load > s.lo && st.Load < s.hi:
-				s.lo = st.Load
-			case !r.Passed && st.Load < s.hi && st.Load > s.lo:
-				s.hi, s.why = st.Load, r.Reasons
-			case r.Passed && st.Load >= s.hi, !r.Passed && st.Load <= s.lo:
-				// Noise at the knee: the bracket keeps its first findings.
-				s.contradictions++
+			if r.Passed {
+				s.pass(st.Load)
+			} else {
+				s.fail(st.Load, r.Reasons)
 			}
 		}
 	}
@@ -293,7 +329,7 @@ func (sw *Sweep) summarize(sc *search) {
 	sw.Capacities = sw.Capacities[:0]
 	for i := range sc.ss {
 		cp := Capacity{Variant: sc.variants[i].Name, Params: sc.variants[i].Params}
-		var caps, through, p99 []float64
+		var caps, through, p99, cpu []float64
 		cp.AtLeast, cp.Below = true, true
 		for k := range sc.ss[i] {
 			s := &sc.ss[i][k]
@@ -309,6 +345,9 @@ func (sw *Sweep) summarize(sc *search) {
 					}
 					if f.E2E != nil {
 						p99 = append(p99, f.E2E.P99)
+					}
+					if f.CPUPerReq != nil {
+						cpu = append(cpu, *f.CPUPerReq)
 					}
 				}
 			} else {
@@ -334,6 +373,9 @@ func (sw *Sweep) summarize(sc *search) {
 		if len(p99) > 0 {
 			cp.E2EP99 = ptr(median(p99))
 		}
+		if len(cpu) > 0 {
+			cp.CPUPerReq = ptr(median(cpu))
+		}
 		sw.Capacities = append(sw.Capacities, cp)
 	}
 }
@@ -352,6 +394,17 @@ func (sw *Sweep) figuresAt(i, rep int, load float64) *Figures {
 		}
 	}
 	return nil
+}
+
+// LowestLoad is the lowest load a step tried (0 before the first step).
+func (sw *Sweep) LowestLoad() float64 {
+	lo := 0.0
+	for i, st := range sw.Steps {
+		if i == 0 || st.Load < lo {
+			lo = st.Load
+		}
+	}
+	return lo
 }
 
 func median(xs []float64) float64 {
