@@ -186,23 +186,7 @@ func TestValidateAndList(t *testing.T) {
 // it SIGINT mid-run, and checks the exit code and the partial results.
 func TestInterruptWritesPartialResults(t *testing.T) {
 	dir := t.TempDir()
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), "LLMBENCH_CLI_ARGS=run testdata/slow.yaml --out "+dir+" --quiet")
-	var errb bytes.Buffer
-	cmd.Stderr = &errb
-	require.NoError(t, cmd.Start())
-	time.Sleep(1500 * time.Millisecond) // well into the run
-	require.NoError(t, cmd.Process.Signal(os.Interrupt))
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case <-done:
-	case <-time.After(30 * time.Second):
-		_ = cmd.Process.Kill()
-		t.Fatal("llmbench did not stop after SIGINT")
-	}
-	assert.Equal(t, exitInterrupted, cmd.ProcessState.ExitCode(), errb.String())
-	assert.Contains(t, errb.String(), "interrupted")
+	interrupted(t, "run testdata/slow.yaml --out "+dir+" --quiet", 1500*time.Millisecond) // well into the run
 	data, err := os.ReadFile(filepath.Join(dir, "results.json"))
 	require.NoError(t, err)
 	var res struct {
@@ -223,6 +207,30 @@ func TestInterruptWritesPartialResults(t *testing.T) {
 	}
 	assert.Positive(t, r.Scheduled)
 	assert.Equal(t, r.Scheduled, sum, "every scheduled request is accounted for")
+}
+
+// interrupted runs llmbench with args in a child process, with real
+// signals, sends it SIGINT after a while, and checks that it stops with
+// exit code 130, saying so.
+func interrupted(t *testing.T, args string, after time.Duration) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), "LLMBENCH_CLI_ARGS="+args)
+	var errb bytes.Buffer
+	cmd.Stderr = &errb
+	require.NoError(t, cmd.Start())
+	time.Sleep(after)
+	require.NoError(t, cmd.Process.Signal(os.Interrupt))
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		_ = cmd.Process.Kill()
+		t.Fatalf("llmbench %s did not stop after SIGINT", args)
+	}
+	assert.Equal(t, exitInterrupted, cmd.ProcessState.ExitCode(), errb.String())
+	assert.Contains(t, errb.String(), "interrupted")
 }
 
 // TestMockServe starts llmbench mock serve on a free port, streams one

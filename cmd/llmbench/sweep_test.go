@@ -1,10 +1,8 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 	"testing/synctest"
@@ -106,23 +104,7 @@ func TestSweepBadInput(t *testing.T) {
 // and the steps done are written, marked partial.
 func TestSweepInterrupt(t *testing.T) {
 	dir := t.TempDir()
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), "LLMBENCH_CLI_ARGS=sweep testdata/slow.yaml --step-duration 1s --out "+dir+" --quiet --no-floor")
-	var errb bytes.Buffer
-	cmd.Stderr = &errb
-	require.NoError(t, cmd.Start())
-	time.Sleep(3 * time.Second) // into the second step
-	require.NoError(t, cmd.Process.Signal(os.Interrupt))
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case <-done:
-	case <-time.After(30 * time.Second):
-		_ = cmd.Process.Kill()
-		t.Fatal("llmbench sweep did not stop after SIGINT")
-	}
-	assert.Equal(t, exitInterrupted, cmd.ProcessState.ExitCode(), errb.String())
-	assert.Contains(t, errb.String(), "interrupted")
+	interrupted(t, "sweep testdata/slow.yaml --step-duration 1s --out "+dir+" --quiet --no-floor", 3*time.Second) // into the second step
 	data, err := os.ReadFile(filepath.Join(dir, "sweep.json"))
 	require.NoError(t, err)
 	var sw struct {

@@ -150,10 +150,15 @@ func Write(w io.Writer, r *results.Results) error {
 
 // WriteFile renders r into path, atomically.
 func WriteFile(path string, r *results.Results) error {
+	return writePage(path, func(w io.Writer) error { return Write(w, r) })
+}
+
+// writePage writes a page into path, atomically, making its folder.
+func writePage(path string, write func(io.Writer) error) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
-	return results.WriteFileAtomic(path, func(w io.Writer) error { return Write(w, r) })
+	return results.WriteFileAtomic(path, write)
 }
 
 var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._=-]+`)

@@ -6,8 +6,6 @@ import (
 	"image/color"
 	"io"
 	"math"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -219,10 +217,7 @@ func WriteSweep(w io.Writer, sw *sweep.Sweep) error {
 
 // WriteSweepFile renders a sweep into path, atomically.
 func WriteSweepFile(path string, sw *sweep.Sweep) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	return results.WriteFileAtomic(path, func(w io.Writer) error { return WriteSweep(w, sw) })
+	return writePage(path, func(w io.Writer) error { return WriteSweep(w, sw) })
 }
 
 // curve is one variant's figures by load, in load order.

@@ -117,7 +117,7 @@ variants: {workerpool: ["fixed:4", "fixed:8"]}
 
 // TestKnownAnswerUsers: c slots of s, users waiting for their answers: up
 // to c users every answer takes s; one more, and a request in c+1 waits a
-// second turn, past an SLO of 1.5 s. Capacity: c users, c/s requests/s.
+// second turn, past an SLO of 1.5·s. Capacity: c users, c/s requests/s.
 func TestKnownAnswerUsers(t *testing.T) {
 	t.Parallel() // a virtual clock: the real-clock test runs alone, first
 	synctest.Test(t, func(t *testing.T) {
