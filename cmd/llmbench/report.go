@@ -10,6 +10,7 @@ import (
 
 	"github.com/llmbench/llmbench/scenarios/report"
 	"github.com/llmbench/llmbench/scenarios/results"
+	"github.com/llmbench/llmbench/scenarios/sweep"
 )
 
 func writeReport(res *results.Results, path string) error { return report.WriteFile(path, res) }
@@ -42,9 +43,15 @@ time, a comparison of variants across repetitions, and the scenario as run.
 
 RESULTS is a run's output directory or its results.json. With --hgrm DIR,
 every histogram is also exported in HdrHistogram's percentile distribution
-format, which HdrHistogram's plotters read.`,
+format, which HdrHistogram's plotters read.
+
+A sweep's directory (or its sweep.json) gives the page of its capacity
+curves instead; each of its steps is a run (DIR/steps/NN-LOAD).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if path, ok := sweepFile(args[0]); ok {
+				return reportSweep(cmd, path, out, hgrm)
+			}
 			res, err := results.Read(args[0])
 			if err != nil {
 				return badInput(err)
@@ -86,4 +93,44 @@ format, which HdrHistogram's plotters read.`,
 	cmd.Flags().StringVarP(&out, "output", "o", "", "HTML file to write (default: report.html beside the results)")
 	cmd.Flags().StringVar(&hgrm, "hgrm", "", "also export every histogram as .hgrm files into this directory")
 	return cmd
+}
+
+// sweepFile is the sweep.json that arg names, itself or in its folder
+// (a folder holding a run's results.json is a run's).
+func sweepFile(arg string) (string, bool) {
+	st, err := os.Stat(arg)
+	switch {
+	case err != nil:
+		return "", false
+	case !st.IsDir():
+		return arg, filepath.Base(arg) == "sweep.json"
+	}
+	if _, err := os.Stat(filepath.Join(arg, "results.json")); err == nil {
+		return "", false
+	}
+	path := filepath.Join(arg, "sweep.json")
+	_, err = os.Stat(path)
+	return path, err == nil
+}
+
+// reportSweep writes the page of a sweep's capacity curves.
+func reportSweep(cmd *cobra.Command, path, out, hgrm string) error {
+	if hgrm != "" {
+		return badInputf("--hgrm: a sweep keeps its histograms in its steps: llmbench report %s --hgrm DIR", filepath.Join(filepath.Dir(path), "steps", "NN-LOAD"))
+	}
+	sw, err := sweep.Read(path)
+	if err != nil {
+		return badInput(err)
+	}
+	if out == "" {
+		out = filepath.Join(filepath.Dir(path), "report.html")
+	}
+	if err := writableDir(filepath.Dir(out)); err != nil {
+		return badInputf("-o %s: %v", out, err)
+	}
+	if err := report.WriteSweepFile(out, sw); err != nil {
+		return fmt.Errorf("writing %s: %w", out, err)
+	}
+	fmt.Fprintln(cmd.ErrOrStderr(), "llmbench: wrote", out)
+	return nil
 }

@@ -42,6 +42,19 @@ func TestSweepCommand(t *testing.T) {
 	code, _, errs = cli(t, "sweep", "testdata/sweep.yaml", "--out", dir, "--no-floor")
 	assert.Equal(t, exitBadInput, code)
 	assert.Contains(t, errs, "already holds a sweep (sweep.json); choose another directory, or pass --force")
+
+	// llmbench report draws a sweep's folder as its curves, a step as a run.
+	page := filepath.Join(t.TempDir(), "curves.html")
+	code, _, errs = cli(t, "report", dir, "-o", page)
+	require.Equal(t, exitOK, code, errs)
+	html, err := os.ReadFile(page)
+	require.NoError(t, err)
+	assert.Contains(t, string(html), `id="curves"`)
+	code, _, errs = cli(t, "report", filepath.Join(dir, "steps", "01-offered=10"), "-o", filepath.Join(t.TempDir(), "step.html"))
+	assert.Equal(t, exitOK, code, errs)
+	code, _, errs = cli(t, "report", dir, "--hgrm", t.TempDir())
+	assert.Equal(t, exitBadInput, code)
+	assert.Contains(t, errs, "a sweep keeps its histograms in its steps")
 }
 
 // TestSweepUsers: a closed-loop sweep over users reports capacity in
