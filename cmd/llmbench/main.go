@@ -84,7 +84,7 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return badInput(err) })
-	root.AddCommand(newRunCmd(), newValidateCmd(), newListCmd(), newCompareCmd(), newGateCmd(), newReportCmd(), newMockCmd())
+	root.AddCommand(newRunCmd(), newValidateCmd(), newListCmd(), newCompareCmd(), newGateCmd(), newReportCmd(), newMergeCmd(), newMockCmd())
 	wrapRunE(root)
 	return root
 }

@@ -97,6 +97,13 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"mock", "serve", "--config", "testdata/tiny.yaml"}, exitBadInput, `testdata/tiny.yaml:3: unknown field "providers"`},
 		{[]string{"mock", "serve", "--addr", "256.0.0.1:1"}, exitBadInput, "--addr 256.0.0.1:1"},
 		{[]string{"report", empty}, exitBadInput, "not an llmbench results file (no version or variants field)"},
+		{[]string{"run", "testdata/tiny.yaml", "--segment", "0/3"}, exitBadInput, `--segment "0/3": the index i counts from 1 to n = 3`},
+		{[]string{"run", "testdata/tiny.yaml", "--segment", "4/3"}, exitBadInput, `--segment "4/3": the index i counts from 1 to n = 3`},
+		{[]string{"run", "testdata/tiny.yaml", "--segment", "1/0"}, exitBadInput, `--segment "1/0": the count n must be at least 1`},
+		{[]string{"run", "testdata/tiny.yaml", "--segment", "half"}, exitBadInput, `--segment "half": want i/n, such as 1/3`},
+		{[]string{"run", "testdata/tiny.yaml", "--start-at", "noon"}, exitBadInput, `--start-at "noon": want an RFC 3339 instant`},
+		{[]string{"run", "testdata/tiny.yaml", "--metrics-addr", "256.0.0.1:1"}, exitBadInput, "--metrics-addr 256.0.0.1:1"},
+		{[]string{"merge", "testdata/tiny.yaml"}, exitBadInput, "not a results.json file"},
 		{[]string{"run", "testdata/tiny.yaml", "--out", dir, "--variant", "cache=seed", "--quiet", "--no-floor"}, exitOK, ""},
 	}
 	for _, c := range cases {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/llmbench/llmbench/scenarios"
 	"github.com/llmbench/llmbench/scenarios/engine"
+	"github.com/llmbench/llmbench/scenarios/live"
 	"github.com/llmbench/llmbench/scenarios/plan"
 	"github.com/llmbench/llmbench/scenarios/report"
 	"github.com/llmbench/llmbench/scenarios/results"
@@ -32,6 +34,7 @@ type overrideFlags struct {
 	duration time.Duration
 	seed     uint64
 	rate     float64
+	segment  string
 }
 
 func (o *overrideFlags) add(cmd *cobra.Command) {
@@ -41,10 +44,11 @@ func (o *overrideFlags) add(cmd *cobra.Command) {
 	f.DurationVar(&o.duration, "duration", 0, "measured duration of each run (overrides the scenario)")
 	f.Uint64Var(&o.seed, "seed", 0, "random seed (overrides the scenario)")
 	f.Float64Var(&o.rate, "rate", 0, "requests per second of an open loop or paced closed loop (overrides the scenario)")
+	f.StringVar(&o.segment, "segment", "", "run segment i of n of the schedule (e.g. 2/3): the n segments, run anywhere, send it together; llmbench merge joins their results")
 }
 
 // overrides are the flags that were given.
-func (o *overrideFlags) overrides(cmd *cobra.Command) plan.Overrides {
+func (o *overrideFlags) overrides(cmd *cobra.Command) (plan.Overrides, error) {
 	var out plan.Overrides
 	f := cmd.Flags()
 	if f.Changed("rate") {
@@ -60,13 +64,24 @@ func (o *overrideFlags) overrides(cmd *cobra.Command) plan.Overrides {
 		out.Repeat = &o.repeat
 	}
 	out.Variants = o.variants
-	return out
+	if f.Changed("segment") {
+		seg, err := plan.ParseSegment(o.segment)
+		if err != nil {
+			return out, fmt.Errorf("--segment %q: %v", o.segment, err)
+		}
+		out.Segment = &seg
+	}
+	return out, nil
 }
 
 // loadPlan resolves what `run` and `validate` are given: a scenario file,
 // a results.json (its scenario as it ran, to repeat the run), or the name
 // of a ready scenario.
-func loadPlan(arg string, o plan.Overrides) (*plan.Plan, error) {
+func loadPlan(cmd *cobra.Command, arg string, ov *overrideFlags) (*plan.Plan, error) {
+	o, err := ov.overrides(cmd)
+	if err != nil {
+		return nil, err
+	}
 	p, err := resolvePlan(arg, o)
 	var oe *plan.OverrideError
 	if errors.As(err, &oe) {
@@ -98,13 +113,15 @@ func resolvePlan(arg string, o plan.Overrides) (*plan.Plan, error) {
 
 func newRunCmd() *cobra.Command {
 	var (
-		ov         overrideFlags
-		out        string
-		cpuprof    string
-		quiet      bool
-		withReport bool
-		force      bool
-		noFloor    bool
+		ov          overrideFlags
+		out         string
+		cpuprof     string
+		quiet       bool
+		withReport  bool
+		force       bool
+		noFloor     bool
+		startAt     string
+		metricsAddr string
 	)
 	cmd := &cobra.Command{
 		Use:   "run FILE|NAME|RESULTS.json",
@@ -124,9 +141,24 @@ Exit codes: 0 ok, 1 a threshold failed or a variant measured nothing,
 marked partial).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			p, err := loadPlan(args[0], ov.overrides(cmd))
+			p, err := loadPlan(cmd, args[0], &ov)
 			if err != nil {
 				return badInput(err)
+			}
+			var start time.Time
+			if startAt != "" {
+				if start, err = time.Parse(time.RFC3339, startAt); err != nil {
+					return badInputf("--start-at %q: want an RFC 3339 instant such as 2026-11-28T18:00:00Z", startAt)
+				}
+				if p.Load.RunLength() == 0 {
+					return badInputf("--start-at: the scenario counts requests; segments start in step only on a schedule that lasts a duration")
+				}
+			}
+			var metricsLn net.Listener
+			if metricsAddr != "" {
+				if metricsLn, err = net.Listen("tcp", metricsAddr); err != nil {
+					return badInputf("--metrics-addr %s: %v", metricsAddr, err)
+				}
 			}
 			if out == "" {
 				out = filepath.Join("results", p.Name+"-"+time.Now().Format("20060102-150405"))
@@ -142,7 +174,21 @@ marked partial).`,
 			}
 			defer dir.Close()
 			stderr := cmd.ErrOrStderr()
-			opts := engine.Options{Commit: gitCommit(p.Dir), SkipFloor: noFloor}
+			opts := engine.Options{Commit: gitCommit(p.Dir), SkipFloor: noFloor, StartAt: start}
+			if metricsLn != nil {
+				opts.Live = engine.NewLive()
+				segment := "all"
+				if p.Segment != nil {
+					segment = p.Segment.String()
+				}
+				ctx, stop := context.WithCancel(cmd.Context())
+				served := make(chan error, 1)
+				go func() { served <- live.Serve(ctx, metricsLn, live.NewCollector(opts.Live, segment)) }()
+				defer func() { stop(); <-served }()
+				if !quiet {
+					fmt.Fprintf(stderr, "llmbench: live metrics on http://%s/metrics\n", metricsLn.Addr())
+				}
+			}
 			if f, ok := stderr.(*os.File); ok && !quiet && term.IsTerminal(int(f.Fd())) {
 				opts.Progress = newProgressBar(stderr)
 			}
@@ -210,6 +256,8 @@ marked partial).`,
 	f := cmd.Flags()
 	f.StringVar(&out, "out", "", "output directory (default results/NAME-TIME); it must not hold results already, unless --force")
 	f.BoolVar(&force, "force", false, "replace the results an --out directory already holds")
+	f.StringVar(&startAt, "start-at", "", "start at this RFC 3339 instant, every repetition in a slot of its own after it, so that segments on several machines run in step")
+	f.StringVar(&metricsAddr, "metrics-addr", "", "serve live Prometheus metrics on this address during the run (e.g. 127.0.0.1:9464; off by default)")
 	f.BoolVar(&noFloor, "no-floor", false, "skip measuring the harness's own floor (timer lateness, engine CPU per request; about 0.6 s) before the run")
 	f.BoolVar(&quiet, "quiet", false, "no progress and no tables, only warnings, errors and file names")
 	f.BoolVar(&withReport, "report", false, "also write report.html beside the results")
@@ -257,7 +305,7 @@ func newValidateCmd() *cobra.Command {
 		Short: "Check a scenario without running it (everything a run would check first)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			p, err := loadPlan(args[0], ov.overrides(cmd))
+			p, err := loadPlan(cmd, args[0], &ov)
 			if err != nil {
 				return badInput(err)
 			}

@@ -38,6 +38,15 @@ type Options struct {
 	// SkipFloor leaves out the measurement of the harness's own floor
 	// (about 0.6 s before the run).
 	SkipFloor bool
+	// StartAt, when set, starts the run at that instant, and every
+	// repetition in a slot of its own after it (the schedule's length,
+	// the request timeout and 3 s), so that segments of one schedule
+	// started on several machines send it in step. It needs a schedule
+	// that lasts a duration.
+	StartAt time.Time
+	// Live, when set, is kept up to date with the repetition under way,
+	// for live metrics; nothing on the measured path touches it.
+	Live *Live
 }
 
 // Progress is a snapshot of the repetition under way.
@@ -63,6 +72,12 @@ func Run(ctx context.Context, p *plan.Plan, o Options) (*results.Results, error)
 		slo := p.SLO
 		res.SLO = &slo
 	}
+	if p.Segment != nil {
+		res.Segment = &results.Segment{Index: p.Segment.Index, Count: p.Segment.Count, Start: o.StartAt}
+	}
+	if !o.StartAt.IsZero() && p.Load.RunLength() == 0 {
+		return nil, fmt.Errorf("a start instant needs a schedule that lasts a duration (this one counts requests)")
+	}
 	res.Variants = make([]results.VariantResult, len(p.Variants))
 	for i, v := range p.Variants {
 		res.Variants[i] = results.VariantResult{Name: v.Name, Params: v.Params}
@@ -84,6 +99,7 @@ func Run(ctx context.Context, p *plan.Plan, o Options) (*results.Results, error)
 	}
 	rec := newRecorder()
 	total := p.Repeat * len(p.Variants)
+	slot := p.Load.RunLength() + p.Load.Timeout + 3*time.Second
 	done := 0
 	var err error
 reps:
@@ -92,10 +108,14 @@ reps:
 			if ctx.Err() != nil {
 				break reps
 			}
+			var at time.Time // when the repetition starts; zero: now
+			if !o.StartAt.IsZero() {
+				at = o.StartAt.Add(time.Duration(done) * slot)
+			}
 			done++
 			label := fmt.Sprintf("[%d/%d] %s rep %d/%d", done, total, v.Name, rep+1, p.Repeat)
 			var rr results.RepResult
-			rr, err = runOne(ctx, p, v, rep, keys, rec, o, label)
+			rr, err = runOne(ctx, p, v, rep, keys, rec, o, label, at)
 			if err != nil {
 				break reps
 			}
@@ -136,7 +156,7 @@ func environment(commit string) results.Environment {
 }
 
 // runOne runs one repetition of one variant.
-func runOne(ctx context.Context, p *plan.Plan, v plan.Variant, rep int, keys *zipfTable, rec *recorder, o Options, label string) (results.RepResult, error) {
+func runOne(ctx context.Context, p *plan.Plan, v plan.Variant, rep int, keys *zipfTable, rec *recorder, o Options, label string, at time.Time) (results.RepResult, error) {
 	before := runtime.NumGoroutine()
 	pl, err := newPipeline(ctx, p, v, rep, keys)
 	if err != nil {
@@ -171,11 +191,31 @@ func runOne(ctx context.Context, p *plan.Plan, v plan.Variant, rep int, keys *zi
 	defer stopGrace()
 
 	runtime.GC() // start every repetition from a collected heap
+	var warnings []string
+	if !at.IsZero() {
+		if d := time.Until(at); d > 0 {
+			t := time.NewTimer(d)
+			select {
+			case <-t.C:
+			case <-ctx.Done():
+				t.Stop()
+			}
+		} else if d < -time.Second {
+			warnings = append(warnings, fmt.Sprintf("started %s after its slot: out of step with the other segments", (-d).Round(time.Millisecond)))
+			at = time.Time{}
+		}
+	}
 	rt0 := readRuntime()
 	cpu0 := processCPU()
 	start := time.Now()
+	if !at.IsZero() && ctx.Err() == nil {
+		start = at // the instant every segment's schedule counts from
+	}
 	expected := l.Expected() + int64(l.Offered()*l.Warmup.Seconds())
 	rec.reset(start, l.Warmup, p.SLO, expected)
+	if o.Live != nil {
+		o.Live.begin(v.Name, rec)
+	}
 	stopWin, winDone := make(chan struct{}), make(chan struct{})
 	go rec.runWindows(stopWin, winDone)
 	stopProgress := startProgress(o.Progress, label, l, rec)
@@ -208,9 +248,9 @@ func runOne(ctx context.Context, p *plan.Plan, v plan.Variant, rep int, keys *zi
 		putRequest(r)
 	}
 	if l.Open() {
-		openLoop(ctx, l, p.SeedFor("arrivals", rep), start, rec, &sched, &wg, serve)
+		openLoop(ctx, l, p.Segment, p.SeedFor("arrivals", rep), start, rec, &sched, &wg, serve)
 	} else {
-		closedLoop(ctx, l, p.SeedFor("users", rep), start, rec, &sched, &wg, serve)
+		closedLoop(ctx, l, p.Segment, p.SeedFor("users", rep), start, rec, &sched, &wg, serve)
 	}
 	wg.Wait()
 	close(stopWin)
@@ -231,9 +271,12 @@ func runOne(ctx context.Context, p *plan.Plan, v plan.Variant, rep int, keys *zi
 		CPU: cpu1 - cpu0, GCPause: time.Duration((rt1.pause - rt0.pause) * 1e9),
 		NumGC: rt1.numGC - rt0.numGC, Histograms: map[string]results.Hist{}, Windows: rec.windows,
 		Interrupted: ctx.Err() != nil, RSS: residentBytes(),
-		Sample: rec.sample(sched.total),
+		Sample: rec.sample(sched.total), Warnings: warnings,
 	}
 	rr.Window, rr.SendSpan, rr.Span = sched.spans(l, rec.measure, t.lastDone, ctx.Err() != nil)
+	if rr.Span > 0 {
+		rr.FirstSend, rr.LastDone = sched.first, t.lastDone
+	}
 	for i, h := range t.hists {
 		if h.TotalCount() > 0 {
 			rr.Histograms[results.HistNames[i]] = results.HistOf(h)
@@ -250,6 +293,9 @@ func runOne(ctx context.Context, p *plan.Plan, v plan.Variant, rep int, keys *zi
 	}
 	if l.Open() && !rr.Interrupted {
 		rr.Saturated, rr.Bottleneck = saturation(&rr, &sched, t, start)
+	}
+	if o.Live != nil {
+		o.Live.end(v.Name)
 	}
 	return rr, nil
 }

@@ -67,6 +67,8 @@ type Plan struct {
 	Variants   []Variant
 	Thresholds []results.Threshold
 	SLO        results.SLO
+	// Segment, when set, is the share of the schedule this process sends.
+	Segment *Segment
 }
 
 // Load is the resolved workload.

@@ -24,10 +24,13 @@ type Overrides struct {
 	Repeat   *int
 	// Variants force a family to one variant: "family=name".
 	Variants []string
+	// Segment runs one share of the schedule. It is not a change of the
+	// scenario's text: every segment runs the same scenario.
+	Segment *Segment
 }
 
 // OverrideError is an override that cannot apply to the scenario. Name is
-// the override's name (rate, duration, seed, repeat, variant).
+// the override's name (rate, duration, seed, repeat, variant, segment).
 type OverrideError struct {
 	Name, Value, Msg string
 }
@@ -95,6 +98,11 @@ func Resolve(data []byte, path, dir string, o Overrides) (*Plan, error) {
 		return nil, err
 	}
 	p.Source, p.SourceHash, p.Overrides = source, digest(source), notes
+	if o.Segment != nil {
+		if err := p.setSegment(*o.Segment); err != nil {
+			return nil, err
+		}
+	}
 	return p, nil
 }
 

@@ -36,16 +36,18 @@ type Results struct {
 	Overrides  []string  `json:"overrides,omitempty"`
 	Files      []FileRef `json:"files,omitempty"` // files the scenario read
 	Seed       uint64    `json:"seed"`
-	// Segment is set when this run was one segment of a split schedule.
-	Segment  *Segment        `json:"segment,omitempty"`
-	Started  time.Time       `json:"started"`
-	Finished time.Time       `json:"finished"`
-	Partial  bool            `json:"partial"` // interrupted: not every repetition ran
-	Env      Environment     `json:"environment"`
-	Floor    *Floor          `json:"floor,omitempty"`
-	SLO      *SLO            `json:"slo,omitempty"`
-	Variants []VariantResult `json:"variants"`
-	Warnings []string        `json:"warnings,omitempty"`
+	// Segment is set when this run was one segment of a split schedule;
+	// MergedFrom counts the segments merged into these results.
+	Segment    *Segment        `json:"segment,omitempty"`
+	MergedFrom int             `json:"merged_from,omitempty"`
+	Started    time.Time       `json:"started"`
+	Finished   time.Time       `json:"finished"`
+	Partial    bool            `json:"partial"` // interrupted: not every repetition ran
+	Env        Environment     `json:"environment"`
+	Floor      *Floor          `json:"floor,omitempty"`
+	SLO        *SLO            `json:"slo,omitempty"`
+	Variants   []VariantResult `json:"variants"`
+	Warnings   []string        `json:"warnings,omitempty"`
 }
 
 // FileRef is a file a scenario read, with the digest of what was read.
@@ -121,8 +123,11 @@ type RepResult struct {
 	SendSpan time.Duration `json:"send_span_ns"`
 	// Span is from the first measured intended send to the last
 	// completion, the tail included: throughput and goodput are per
-	// second of it.
-	Span time.Duration `json:"span_ns"`
+	// second of it. FirstSend and LastDone are those two instants, so
+	// that segments' spans can be merged.
+	Span      time.Duration `json:"span_ns"`
+	FirstSend time.Time     `json:"first_send,omitzero"`
+	LastDone  time.Time     `json:"last_done,omitzero"`
 	// Outcomes: every scheduled request is in exactly one.
 	Outcomes Outcomes `json:"outcomes"`
 	// Good counts requests that succeeded and met every SLO.
