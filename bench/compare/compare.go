@@ -53,6 +53,12 @@ func Read(paths ...string) (*Dataset, error) {
 		case *benchfmt.SyntaxError:
 			errs = append(errs, rec.Error())
 		case *benchfmt.Result:
+			if bad := nonFinite(rec); bad != "" {
+				// benchmath's statistics never end on a NaN: refuse it here.
+				f, line := rec.Pos()
+				errs = append(errs, fmt.Sprintf("%s:%d: %s is not a finite number", f, line, bad))
+				continue
+			}
 			r := rec.Clone()
 			tidyZeros(r)
 			ds.Results = append(ds.Results, r)
@@ -85,6 +91,20 @@ func Read(paths ...string) (*Dataset, error) {
 	}
 	ds.Units = files.Units()
 	return ds, nil
+}
+
+// nonFinite names the first value of r that is NaN or infinite, or "".
+func nonFinite(r *benchfmt.Result) string {
+	for _, v := range r.Values {
+		if math.IsNaN(v.Value) || math.IsInf(v.Value, 0) {
+			unit := v.OrigUnit
+			if unit == "" {
+				unit = v.Unit
+			}
+			return fmt.Sprintf("the %s value %v", unit, v.Value)
+		}
+	}
+	return ""
 }
 
 // tidyZeros gives zero values the tidied unit of the others: benchfmt
