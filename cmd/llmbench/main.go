@@ -47,10 +47,41 @@ func badInput(err error) error { return &exitError{exitBadInput, err} }
 func badInputf(format string, args ...any) error { return badInput(fmt.Errorf(format, args...)) }
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := notifyInterrupts()
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
+}
+
+// abortNow is closed by a second interrupt: a run then cancels its
+// requests in flight at once instead of waiting out their grace period.
+var abortNow = make(chan struct{})
+
+// notifyInterrupts returns a context that the first SIGINT or SIGTERM
+// cancels; a second one closes abortNow.
+func notifyInterrupts() (context.Context, func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case <-sigs:
+			cancel()
+		case <-done:
+			return
+		}
+		select {
+		case <-sigs:
+			close(abortNow)
+		case <-done:
+		}
+	}()
+	return ctx, func() {
+		signal.Stop(sigs)
+		close(done)
+		cancel()
+	}
 }
 
 // run executes one command line and returns its exit code.

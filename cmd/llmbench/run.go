@@ -92,6 +92,11 @@ func loadPlan(cmd *cobra.Command, arg string, ov *overrideFlags) (*plan.Plan, er
 
 func resolvePlan(arg string, o plan.Overrides) (*plan.Plan, error) {
 	st, err := os.Stat(arg)
+	if err == nil && st.IsDir() {
+		if _, serr := os.Stat(filepath.Join(arg, "results.json")); serr != nil {
+			return nil, fmt.Errorf("%s is a folder without a results.json: give a scenario file, a results.json, or a run's folder", arg)
+		}
+	}
 	switch {
 	case err == nil && !st.IsDir() && strings.HasSuffix(arg, ".json"), err == nil && st.IsDir():
 		r, err := results.Read(arg)
@@ -103,7 +108,8 @@ func resolvePlan(arg string, o plan.Overrides) (*plan.Plan, error) {
 		return plan.Open(arg, o)
 	}
 	if data, ok := scenarios.Builtin(arg); ok && !strings.ContainsAny(arg, `/\`) {
-		return plan.Resolve(data, "scenarios/"+strings.TrimSuffix(arg, ".yaml")+".yaml", "scenarios", o)
+		// A ready scenario reads no file: it has no folder.
+		return plan.Resolve(data, strings.TrimSuffix(arg, ".yaml")+" (ready scenario)", "", o)
 	}
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("%s: no such file, and no ready scenario of that name (llmbench list shows them)", arg)
@@ -160,12 +166,9 @@ marked partial).`,
 					return badInputf("--metrics-addr %s: %v", metricsAddr, err)
 				}
 			}
-			if out == "" {
-				out = filepath.Join("results", p.Name+"-"+time.Now().Format("20060102-150405"))
-			}
 			// The output is checked before the first request: a run must
 			// not measure for minutes and then have nowhere to go.
-			dir, err := results.OpenOut(out, force)
+			dir, err := openOut(out, p.Name, force)
 			switch {
 			case errors.Is(err, results.ErrHoldsResults):
 				return badInputf("--out %s: %v; choose another directory, or pass --force to replace them", out, err)
@@ -174,7 +177,17 @@ marked partial).`,
 			}
 			defer dir.Close()
 			stderr := cmd.ErrOrStderr()
-			opts := engine.Options{Commit: gitCommit(p.Dir), SkipFloor: noFloor, StartAt: start}
+			grace := min(p.Load.Timeout, 10*time.Second)
+			opts := engine.Options{Commit: gitCommit(p.Dir), SkipFloor: noFloor, StartAt: start, Grace: grace, Abort: abortNow}
+			finished := make(chan struct{})
+			defer close(finished)
+			go func() {
+				select {
+				case <-cmd.Context().Done():
+					fmt.Fprintf(stderr, "\nllmbench: interrupted: no more requests are sent; those in flight get up to %s to finish (interrupt again to stop them now)\n", grace)
+				case <-finished:
+				}
+			}()
 			if metricsLn != nil {
 				opts.Live = engine.NewLive()
 				segment := "all"
@@ -198,8 +211,17 @@ marked partial).`,
 				opts.Log = stderr // the tables, which list the warnings, are not printed
 			}
 			if cpuprof != "" {
+				if _, err := os.Stat(cpuprof); err == nil && !force {
+					dir.Abandon()
+					return badInputf("--cpuprofile %s: the file exists; name another, or pass --force to replace it", cpuprof)
+				}
+				if b := filepath.Base(cpuprof); filepath.Clean(filepath.Dir(cpuprof)) == filepath.Clean(dir.Path) && (b == "results.json" || b == "results.txt" || b == "report.html") {
+					dir.Abandon()
+					return badInputf("--cpuprofile %s: the run writes that file; name another", cpuprof)
+				}
 				f, err := os.Create(cpuprof)
 				if err != nil {
+					dir.Abandon()
 					return badInputf("--cpuprofile: %v", err)
 				}
 				defer f.Close()
@@ -221,6 +243,7 @@ marked partial).`,
 					return err
 				}
 			}
+			out = dir.Path
 			where, saveErr := res.Save(dir)
 			if saveErr != nil && where == "" {
 				return fmt.Errorf("the results could not be written: %w", saveErr)
@@ -238,7 +261,7 @@ marked partial).`,
 			unmeasured := res.Unmeasured()
 			switch {
 			case interrupted:
-				fmt.Fprintln(stderr, "llmbench: interrupted: the results above are partial")
+				fmt.Fprintln(stderr, "llmbench: interrupted: the results written are partial")
 				return &exitError{exitInterrupted, errors.New("")}
 			case saveErr != nil:
 				return &exitError{exitBadInput, errors.New("")}
@@ -246,6 +269,8 @@ marked partial).`,
 				return &exitError{exitFailed, errors.New("")}
 			case len(unmeasured) > 0:
 				return &exitError{exitFailed, fmt.Errorf("nothing was measured for %s: no request was scheduled after the warm-up", strings.Join(unmeasured, ", "))}
+			case len(res.NoSuccess()) > 0:
+				return &exitError{exitFailed, fmt.Errorf("no request succeeded for %s%s", strings.Join(res.NoSuccess(), ", "), firstError(res))}
 			case res.Failed():
 				return &exitError{exitFailed, errors.New("thresholds failed")}
 			}
@@ -335,7 +360,7 @@ func newListCmd() *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			w := cmd.OutOrStdout()
-			fmt.Fprintln(w, "Ready scenarios (llmbench run NAME, or scenarios/NAME.yaml):")
+			fmt.Fprintln(w, "Ready scenarios (llmbench run NAME; in the repository, scenarios/NAME.yaml):")
 			for _, b := range scenarios.Builtins() {
 				fmt.Fprintf(w, "  %-20s %s\n", b.Name, b.Summary)
 			}
@@ -371,4 +396,39 @@ func gitCommit(dir string) string {
 		commit += "-dirty"
 	}
 	return commit
+}
+
+// firstError is ": KIND: message" of the first error a failing variant
+// saw, or "".
+func firstError(res *results.Results) string {
+	for i := range res.Variants {
+		v := &res.Variants[i]
+		for _, kind := range results.ErrorKindNames {
+			if msg := report.ErrorSample(v, kind); msg != "" {
+				return fmt.Sprintf(" (%s: %s)", kind, msg)
+			}
+		}
+	}
+	return ""
+}
+
+// openOut opens the output directory: out, or by default
+// results/NAME-TIME, with -2, -3... added when another run started in the
+// same second holds that name.
+func openOut(out, name string, force bool) (*results.OutDir, error) {
+	if out != "" {
+		return results.OpenOut(out, force)
+	}
+	base := filepath.Join("results", name+"-"+time.Now().Format("20060102-150405"))
+	for i := 1; ; i++ {
+		out = base
+		if i > 1 {
+			out = fmt.Sprintf("%s-%d", base, i)
+		}
+		dir, err := results.OpenOut(out, false)
+		if (errors.Is(err, results.ErrLocked) || errors.Is(err, results.ErrHoldsResults)) && i < 100 {
+			continue
+		}
+		return dir, err
+	}
 }

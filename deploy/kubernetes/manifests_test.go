@@ -39,6 +39,7 @@ func TestManifestsDecodeStrictly(t *testing.T) {
 
 	// The scenario in the ConfigMap is one llmbench runs, and reads its
 	// key from the Secret's variable.
+	t.Setenv("OPENAI_API_KEY", "from-the-secret")
 	p, err := plan.Resolve([]byte(cm.Data["scenario.yaml"]), "scenario.yaml", ".", plan.Overrides{})
 	require.NoError(t, err)
 	var keyEnv string

@@ -47,6 +47,9 @@ type Options struct {
 	// Live, when set, is kept up to date with the repetition under way,
 	// for live metrics; nothing on the measured path touches it.
 	Live *Live
+	// Abort, when closed after ctx has ended, cancels the requests in
+	// flight at once instead of waiting out Grace (a second Ctrl-C).
+	Abort <-chan struct{}
 }
 
 // Progress is a snapshot of the repetition under way.
@@ -87,7 +90,9 @@ func Run(ctx context.Context, p *plan.Plan, o Options) (*results.Results, error)
 		if err != nil && ctx.Err() == nil {
 			return nil, fmt.Errorf("measuring the harness's floor: %w", err)
 		}
-		res.Floor = f
+		if ctx.Err() == nil {
+			res.Floor = f // an interrupted measure measured nothing
+		}
 	}
 	res.Started = time.Now()
 	var keys *zipfTable
@@ -185,6 +190,8 @@ func runOne(ctx context.Context, p *plan.Plan, v plan.Variant, rep int, keys *zi
 		select {
 		case <-t.C:
 			cancelInflight()
+		case <-o.Abort:
+			cancelInflight()
 		case <-inflight.Done():
 		}
 	})
@@ -241,6 +248,7 @@ func runOne(ctx context.Context, p *plan.Plan, v plan.Variant, rep int, keys *zi
 		r.end = time.Now()
 		if err != nil {
 			r.outcome, r.errKind = classify(err, reqCtx, parent)
+			r.err = err
 		}
 		cancel()
 		rec.record(r)
@@ -271,11 +279,11 @@ func runOne(ctx context.Context, p *plan.Plan, v plan.Variant, rep int, keys *zi
 		CPU: cpu1 - cpu0, GCPause: time.Duration((rt1.pause - rt0.pause) * 1e9),
 		NumGC: rt1.numGC - rt0.numGC, Histograms: map[string]results.Hist{}, Windows: rec.windows,
 		Interrupted: ctx.Err() != nil, RSS: residentBytes(),
-		Sample: rec.sample(sched.total), Warnings: warnings,
+		Sample: rec.sample(sched.total), Warnings: warnings, ErrorSamples: t.errMsgs,
 	}
 	rr.Window, rr.SendSpan, rr.Span = sched.spans(l, rec.measure, t.lastDone, ctx.Err() != nil)
 	if rr.Span > 0 {
-		rr.FirstSend, rr.LastDone = sched.first, t.lastDone
+		rr.WindowStart, rr.LastDone = rec.measure, t.lastDone
 	}
 	for i, h := range t.hists {
 		if h.TotalCount() > 0 {
@@ -350,7 +358,8 @@ func (s *schedule) sentOne(intended, now time.Time) {
 }
 
 func (s *schedule) lagWarning(rate float64) string {
-	if s.sent == 0 || float64(s.lateSends) < 0.01*float64(s.sent) {
+	// One late send in a slow run is the machine's noise, not the rate.
+	if s.sent == 0 || float64(s.lateSends) < 0.01*float64(s.sent) || s.lateSends < 5 {
 		return ""
 	}
 	return fmt.Sprintf("the generator fell behind: %.1f%% of requests were sent more than %s late (worst %s); latencies are corrected from intended times, but the offered rate (%.0f/s) may be beyond this machine",
@@ -359,7 +368,9 @@ func (s *schedule) lagWarning(rate float64) string {
 
 // spans are the repetition's time bases: the schedule's measured window,
 // the send span (the window stretched by how late the last send was) and
-// the span from the first intended send to the last completion.
+// the span from the window's start to the last completion, at least the
+// window (so that a schedule served within its window has a throughput
+// of exactly what it sent, not more for ending a gap early).
 func (s *schedule) spans(l *plan.Load, measure, lastDone time.Time, interrupted bool) (window, sendSpan, span time.Duration) {
 	window = l.Window()
 	if s.sent > 0 {
@@ -368,7 +379,7 @@ func (s *schedule) spans(l *plan.Load, measure, lastDone time.Time, interrupted 
 		}
 		sendSpan = window + max(0, s.lastSend.Sub(s.lastIntent))
 		if !lastDone.IsZero() {
-			span = lastDone.Sub(s.first)
+			span = max(window, lastDone.Sub(measure))
 		}
 	}
 	return window, sendSpan, span

@@ -14,7 +14,7 @@ import (
 // counted as dropped. It sleeps to the next due time and sends every
 // request already due on waking, so a late wake-up sends a batch on time
 // rather than drifting. It stops on time: a request still unsent when the
-// schedule (and lateAfter) has ended is dropped, so that a rate beyond the
+// schedule (and endSlack) has ended is dropped, so that a rate beyond the
 // machine cannot stretch a run.
 func openLoop(ctx context.Context, l *plan.Load, seg *plan.Segment, seed uint64, start time.Time, rec *recorder, s *schedule,
 	wg *sync.WaitGroup, serve func(uint64, time.Time, bool)) {
@@ -32,7 +32,7 @@ func openLoop(ctx context.Context, l *plan.Load, seg *plan.Segment, seed uint64,
 	}
 	var deadline time.Time
 	if d := l.RunLength(); d > 0 {
-		deadline = start.Add(d + lateAfter)
+		deadline = start.Add(d + endSlack(d))
 	}
 	behind := false
 	for idx := uint64(0); ; idx++ {
@@ -91,6 +91,13 @@ func openLoop(ctx context.Context, l *plan.Load, seg *plan.Segment, seed uint64,
 		wg.Add(1)
 		workers.submit(job{idx, intended, measured})
 	}
+}
+
+// endSlack is how late after the schedule's end the generator may still
+// send what was due before it: enough for a loaded machine's late timer,
+// short enough that a rate beyond the machine cannot stretch the run.
+func endSlack(runLength time.Duration) time.Duration {
+	return max(250*time.Millisecond, runLength/100)
 }
 
 func b2i(b bool) int64 {

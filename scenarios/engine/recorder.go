@@ -44,6 +44,7 @@ type request struct {
 	maxGap    time.Duration
 	outcome   outcome
 	errKind   results.ErrorKind
+	err       error // what failed it, for one example per kind
 	cacheHit  bool
 	cacheUsed bool
 	trace     mockprovider.Trace
@@ -114,6 +115,7 @@ type shard struct {
 	lookups   int64
 	lastDone  time.Time // latest end of a measured request
 	live      [numLive]LiveHist
+	errMsgs   [results.NumErrorKinds]string // the first message of each kind
 	// the current window
 	winE2E, winTTFT        *hdr.Histogram
 	winOK, winErr, winDone int64
@@ -173,6 +175,7 @@ func (rec *recorder) reset(start time.Time, warmup time.Duration, slo results.SL
 		s.winOK, s.winErr, s.winDone = 0, 0, 0
 		s.lastDone = time.Time{}
 		s.live = [numLive]LiveHist{}
+		s.errMsgs = [results.NumErrorKinds]string{}
 	}
 	rec.inFlight.Store(0)
 	rec.sent.Store(0)
@@ -230,6 +233,9 @@ func (rec *recorder) file(s *shard, r *request) {
 		s.outcomes.OK++
 	case outError:
 		s.outcomes.Errors[r.errKind]++
+		if s.errMsgs[r.errKind] == "" && r.err != nil {
+			s.errMsgs[r.errKind] = r.err.Error()
+		}
 	case outTimeout:
 		s.outcomes.Timeout++
 	case outCancelled:
@@ -357,6 +363,7 @@ type totals struct {
 	outcomes                    results.Outcomes
 	good, tokens, hits, lookups int64
 	lastDone                    time.Time
+	errMsgs                     map[string]string
 }
 
 // merged folds the shards into one set of histograms and counters.
@@ -378,6 +385,14 @@ func (rec *recorder) merged() totals {
 		t.lookups += s.lookups
 		if s.lastDone.After(t.lastDone) {
 			t.lastDone = s.lastDone
+		}
+		for k, m := range s.errMsgs {
+			if m != "" && t.errMsgs[results.ErrorKindNames[k]] == "" {
+				if t.errMsgs == nil {
+					t.errMsgs = map[string]string{}
+				}
+				t.errMsgs[results.ErrorKindNames[k]] = m
+			}
 		}
 		s.mu.Unlock()
 	}

@@ -39,6 +39,9 @@ func (r *Results) WriteBenchfmt(w io.Writer) error {
 		if m.Exact {
 			fmt.Fprint(bw, " assume=exact")
 		}
+		if m.Input {
+			fmt.Fprint(bw, " role=input")
+		}
 		fmt.Fprintln(bw)
 	}
 	for i := range r.Variants {

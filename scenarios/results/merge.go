@@ -151,8 +151,8 @@ func (a *repAcc) add(r *RepResult, seg int) {
 	o.RSS = max(o.RSS, r.RSS)
 	o.NumGC += r.NumGC
 	o.GoroutinesLeaked += r.GoroutinesLeaked // one count per process
-	if !r.FirstSend.IsZero() && (o.FirstSend.IsZero() || r.FirstSend.Before(o.FirstSend)) {
-		o.FirstSend = r.FirstSend
+	if !r.WindowStart.IsZero() && (o.WindowStart.IsZero() || r.WindowStart.Before(o.WindowStart)) {
+		o.WindowStart = r.WindowStart
 	}
 	if r.LastDone.After(o.LastDone) {
 		o.LastDone = r.LastDone
@@ -164,6 +164,14 @@ func (a *repAcc) add(r *RepResult, seg int) {
 	}
 	for _, w := range r.Warnings {
 		o.Warnings = append(o.Warnings, fmt.Sprintf("segment %d: %s", seg, w))
+	}
+	for k, msg := range r.ErrorSamples {
+		if o.ErrorSamples == nil {
+			o.ErrorSamples = map[string]string{}
+		}
+		if _, ok := o.ErrorSamples[k]; !ok {
+			o.ErrorSamples[k] = msg
+		}
 	}
 	origin := float64(r.Started.UnixNano()) / 1e9
 	for _, w := range r.Windows {
@@ -229,8 +237,8 @@ func (a *repAcc) result(n int) RepResult {
 		out.Interrupted = true
 		out.Warnings = append(out.Warnings, fmt.Sprintf("only %d of %d segments ran this repetition", a.segments, n))
 	}
-	if !out.FirstSend.IsZero() && !out.LastDone.IsZero() {
-		out.Span = out.LastDone.Sub(out.FirstSend)
+	if !out.WindowStart.IsZero() && !out.LastDone.IsZero() {
+		out.Span = max(out.Window, out.LastDone.Sub(out.WindowStart))
 	}
 	out.Histograms = map[string]Hist{}
 	for i, h := range s.Hists {

@@ -59,7 +59,7 @@ func main() {
 			Started: start, Finished: start.Add(11 * time.Minute),
 			Variants: []results.VariantResult{{Name: "default", Params: map[string]string{}, Reps: []results.RepResult{{
 				Rep: 1, Started: start, Offered: rate * float64(*n), Window: 10 * time.Minute, Scheduled: count, Sent: count,
-				SendSpan: 10 * time.Minute, Span: 10*time.Minute + time.Second, FirstSend: start, LastDone: start.Add(10*time.Minute + time.Second),
+				SendSpan: 10 * time.Minute, Span: 10*time.Minute + time.Second, WindowStart: start, LastDone: start.Add(10*time.Minute + time.Second),
 				Outcomes: results.Outcomes{OK: count}, Good: count, Histograms: hists, Windows: ws,
 				Sample: &results.Sample{Stride: uint64(*n*window*rate/sample + 1), E2E: e2e},
 			}}}}}
