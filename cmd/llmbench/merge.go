@@ -56,15 +56,9 @@ Exit codes as run: 0, 1 when a threshold fails, 2 bad input.`,
 				return badInputf("the segments' scenario: %v", err)
 			}
 			merged.Evaluate(p.Thresholds)
-			if out == "" {
-				out = filepath.Join("results", merged.Scenario+"-merged-"+time.Now().Format("20060102-150405"))
-			}
-			dir, err := results.OpenOut(out, force)
-			switch {
-			case errors.Is(err, results.ErrHoldsResults):
-				return badInputf("-o %s: %v; choose another directory, or pass --force to replace them", out, err)
-			case err != nil:
-				return badInputf("-o %s: %v", out, err)
+			dir, err := openOut("-o", out, merged.Scenario+"-merged", force)
+			if err != nil {
+				return err
 			}
 			defer dir.Close()
 			if !quiet {

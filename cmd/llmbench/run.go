@@ -160,22 +160,21 @@ marked partial).`,
 					return badInputf("--start-at: the scenario counts requests; segments start in step only on a schedule that lasts a duration")
 				}
 			}
+			// The output is checked before the first request: a run must
+			// not measure for minutes and then have nowhere to go.
+			dir, err := openOut("--out", out, p.Name, force)
+			if err != nil {
+				return err
+			}
+			defer dir.Close()
 			var metricsLn net.Listener
 			if metricsAddr != "" {
 				if metricsLn, err = net.Listen("tcp", metricsAddr); err != nil {
+					dir.Abandon()
 					return badInputf("--metrics-addr %s: %v", metricsAddr, err)
 				}
 			}
-			// The output is checked before the first request: a run must
-			// not measure for minutes and then have nowhere to go.
-			dir, err := openOut(out, p.Name, force)
-			switch {
-			case errors.Is(err, results.ErrHoldsResults):
-				return badInputf("--out %s: %v; choose another directory, or pass --force to replace them", out, err)
-			case err != nil:
-				return badInputf("--out %s: %v", out, err)
-			}
-			defer dir.Close()
+
 			stderr := cmd.ErrOrStderr()
 			grace := min(p.Load.Timeout, 10*time.Second)
 			opts := engine.Options{Commit: gitCommit(p.Dir), SkipFloor: noFloor, StartAt: start, Grace: grace, Abort: abortNow}
@@ -414,21 +413,27 @@ func firstError(res *results.Results) string {
 
 // openOut opens the output directory: out, or by default
 // results/NAME-TIME, with -2, -3... added when another run started in the
-// same second holds that name.
-func openOut(out, name string, force bool) (*results.OutDir, error) {
-	if out != "" {
-		return results.OpenOut(out, force)
-	}
+// same second holds that name. Its errors are the flag's.
+func openOut(flag, out, name string, force bool) (*results.OutDir, error) {
+	given := out != ""
 	base := filepath.Join("results", name+"-"+time.Now().Format("20060102-150405"))
 	for i := 1; ; i++ {
-		out = base
-		if i > 1 {
-			out = fmt.Sprintf("%s-%d", base, i)
+		if !given {
+			out = base
+			if i > 1 {
+				out = fmt.Sprintf("%s-%d", base, i)
+			}
 		}
-		dir, err := results.OpenOut(out, false)
-		if (errors.Is(err, results.ErrLocked) || errors.Is(err, results.ErrHoldsResults)) && i < 100 {
+		dir, err := results.OpenOut(out, force)
+		switch {
+		case err == nil:
+			return dir, nil
+		case !given && i < 100 && (errors.Is(err, results.ErrLocked) || errors.Is(err, results.ErrHoldsResults)):
 			continue
+		case errors.Is(err, results.ErrHoldsResults):
+			return nil, badInputf("%s %s: %v; choose another directory, or pass --force to replace them", flag, out, err)
+		default:
+			return nil, badInputf("%s %s: %v", flag, out, err)
 		}
-		return dir, err
 	}
 }

@@ -482,23 +482,6 @@ func variedFamilies(vs spec.Variants) []string {
 	return out
 }
 
-// VariedFamilies lists the families the plan's variants vary.
-func (p *Plan) VariedFamilies() []string {
-	seen := map[string]bool{}
-	for _, v := range p.Variants {
-		for f := range v.Params {
-			seen[f] = true
-		}
-	}
-	var out []string
-	for _, f := range Families {
-		if seen[f.Name] {
-			out = append(out, f.Name)
-		}
-	}
-	return out
-}
-
 func (p *Plan) buildSLO(s *spec.Scenario, at func(string, string, ...any)) {
 	if s.SLO == nil {
 		return
