@@ -77,6 +77,14 @@ type Faults struct {
 	Malformed float64 `yaml:"malformed" json:"malformed"`
 }
 
+// Bounds of a configuration: beyond them a mock would only exhaust the
+// machine's memory. A sampled response length is clamped to
+// [1, MaxOutputTokens].
+const (
+	MaxCapacity     = 1_000_000
+	MaxOutputTokens = 100_000
+)
+
 // DefaultRetryAfter is used when a rate limit has no retry_after.
 const DefaultRetryAfter = time.Second
 
@@ -164,11 +172,11 @@ func (c Config) Build(where, baseDir string) (*Model, error) {
 	bad := func(name, format string, args ...any) {
 		errs = append(errs, &FieldError{Path: field(name), Msg: fmt.Sprintf(format, args...)})
 	}
-	if c.Capacity < 0 {
-		bad("capacity", "must not be negative (got %d); 0 means unlimited", c.Capacity)
+	if c.Capacity < 0 || c.Capacity > MaxCapacity {
+		bad("capacity", "must be between 0 and %d (got %d); 0 means unlimited", MaxCapacity, c.Capacity)
 	}
-	if c.MaxQueue != nil && *c.MaxQueue < 0 {
-		bad("max_queue", "must not be negative (got %d); leave it out for an unbounded queue", *c.MaxQueue)
+	if c.MaxQueue != nil && (*c.MaxQueue < 0 || *c.MaxQueue > MaxCapacity) {
+		bad("max_queue", "must be between 0 and %d (got %d); leave it out for an unbounded queue", MaxCapacity, *c.MaxQueue)
 	}
 	if !(c.LoadFactor >= 0) || math.IsInf(c.LoadFactor, 0) {
 		bad("load_factor", "must be a finite number >= 0 (got %g)", c.LoadFactor)
@@ -186,6 +194,9 @@ func (c Config) Build(where, baseDir string) (*Model, error) {
 	}
 	if m.outputTokens, err = c.OutputTokens.Build(Count, field("output_tokens"), baseDir); err != nil {
 		errs = append(errs, fieldErrors(err)...)
+	} else if med := m.outputTokens.Quantile(0.5); med < 0.5 || med > MaxOutputTokens {
+		errs = append(errs, &FieldError{Path: field("output_tokens"), Line: c.OutputTokens.Line,
+			Msg: fmt.Sprintf("a response has 1 to %d tokens; this distribution's median is %g", MaxOutputTokens, med)})
 	}
 	f := c.Faults
 	rates := []struct {
@@ -242,7 +253,7 @@ func LoadModel(path string) (*Model, error) {
 	errs := &strictyaml.Problems{}
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, fmt.Errorf("%s: %s", path, strictyaml.SyntaxMessage(err))
+		return nil, fmt.Errorf("%s: %s", path, strictyaml.SourceError(err, data))
 	}
 	if root.Kind == 0 || len(root.Content) == 0 {
 		return nil, fmt.Errorf("%s: the file is empty", path)

@@ -178,7 +178,7 @@ func (p *Provider) Start(ctx context.Context, promptTokens int) (*Call, error) {
 	if p.m.replyWords != nil {
 		c.Tokens = len(p.m.replyWords)
 	} else {
-		c.Tokens = max(1, int(math.Round(p.m.outputTokens.Sample(c.rng))))
+		c.Tokens = int(min(max(1, math.Round(p.m.outputTokens.Sample(c.rng))), MaxOutputTokens))
 	}
 	if c.Fault == FaultStreamCut {
 		c.cutAt = c.rng.IntN(c.Tokens)

@@ -374,8 +374,8 @@ func TestConfigCheckAndLoad(t *testing.T) {
 		mod  func(*Config)
 		want string
 	}{
-		{func(c *Config) { c.Capacity = -1 }, "capacity: must not be negative"},
-		{func(c *Config) { c.MaxQueue = &neg }, "max_queue: must not be negative"},
+		{func(c *Config) { c.Capacity = -1 }, "capacity: must be between 0 and 1000000 (got -1)"},
+		{func(c *Config) { c.MaxQueue = &neg }, "max_queue: must be between 0 and 1000000 (got -1)"},
 		{func(c *Config) { c.LoadFactor = -1 }, "load_factor: must be a finite number >= 0 (got -1)"},
 		{func(c *Config) { c.Faults.Timeout = 2 }, "faults.timeout: is a probability"},
 		{func(c *Config) { c.Faults.RateLimit, c.Faults.ServerError = 0.6, 0.6 }, "rates add up to 1.2"},
@@ -399,11 +399,11 @@ func TestConfigCheckAndLoad(t *testing.T) {
 		"name: x\ncapacty: 8\n":                      `bad.yaml:2: unknown field "capacty"; did you mean "capacity"?`,
 		"name: x\nttft: {dist: normal, mean: 5ms}\n": "bad.yaml:2: ttft: normal needs stddev",
 		"name: x\nttft: {dist: normal, maen: 5ms}\n": `bad.yaml:2: ttft: unknown field "maen" in a distribution; did you mean "mean"?`,
-		"capacity: -1\n":                             "bad.yaml:1: capacity: must not be negative",
+		"capacity: -1\n":                             "bad.yaml:1: capacity: must be between 0 and 1000000 (got -1)",
 		"faults: {rate_limit: .nan}\n":               "bad.yaml:1: faults.rate_limit: must be a finite number (got .nan)",
 		"load_factor: .inf\n":                        "bad.yaml:1: load_factor: must be a finite number (got .inf)",
 		"ttft: {dist: empirical, file: nope.txt}\n":  "bad.yaml:1: ttft: open " + filepath.Join(dir, "nope.txt"),
-		"name: [\n": "bad.yaml: line 2: did not find expected node content",
+		"name: [\n": "bad.yaml: line 1: the list opened on this line is not closed",
 		"":          "bad.yaml: the file is empty",
 	} {
 		bad := filepath.Join(dir, "bad.yaml")

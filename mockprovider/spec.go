@@ -439,7 +439,8 @@ func readSamples(path string) ([]Quantity, error) {
 		}
 		q, err := parseQuantity(text)
 		if err != nil {
-			return nil, fmt.Errorf("%s:%d: %w", path, line, err)
+			// The line is not echoed: the file may not be a samples file.
+			return nil, fmt.Errorf("%s:%d: not a number or a duration such as 50ms", path, line)
 		}
 		out = append(out, q)
 	}

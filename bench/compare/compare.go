@@ -41,6 +41,14 @@ var machineKeys = []string{"goos", "goarch", "cpu", "go", "nproc"}
 // differs (--repeat against -count).
 const scenarioKey = "scenario"
 
+// sourceHashKey and partialKey are the configuration lines of an llmbench
+// run's results.txt that say which scenario text ran, and whether the run
+// was interrupted.
+const (
+	sourceHashKey = "source-sha256"
+	partialKey    = "partial"
+)
+
 // Read reads benchmark files. A line that is not valid benchmark format is
 // an error naming the file and line; a file without any result is one too.
 func Read(paths ...string) (*Dataset, error) {
@@ -53,6 +61,12 @@ func Read(paths ...string) (*Dataset, error) {
 		case *benchfmt.SyntaxError:
 			errs = append(errs, rec.Error())
 		case *benchfmt.Result:
+			if bad := badValue(rec); bad != "" {
+				// benchmath's statistics never end on a NaN: refuse it here.
+				f, line := rec.Pos()
+				errs = append(errs, fmt.Sprintf("%s:%d: %s", f, line, bad))
+				continue
+			}
 			r := rec.Clone()
 			tidyZeros(r)
 			ds.Results = append(ds.Results, r)
@@ -63,7 +77,7 @@ func Read(paths ...string) (*Dataset, error) {
 				cfg = map[string]string{}
 				ds.Configs[file] = cfg
 			}
-			for _, k := range append(machineKeys, scenarioKey) {
+			for _, k := range append(machineKeys, scenarioKey, sourceHashKey, partialKey) {
 				if v := r.GetConfig(k); v != "" {
 					if _, seen := cfg[k]; !seen {
 						cfg[k] = v
@@ -85,6 +99,27 @@ func Read(paths ...string) (*Dataset, error) {
 	}
 	ds.Units = files.Units()
 	return ds, nil
+}
+
+// badValue says what is wrong with r's values (NaN, infinite, negative:
+// no benchmark figure is), or "".
+func badValue(r *benchfmt.Result) string {
+	if r.Iters < 0 {
+		return fmt.Sprintf("the iteration count %d is negative", r.Iters)
+	}
+	for _, v := range r.Values {
+		unit, val := v.OrigUnit, v.OrigValue
+		if unit == "" {
+			unit, val = v.Unit, v.Value
+		}
+		switch {
+		case math.IsNaN(v.Value) || math.IsInf(v.Value, 0):
+			return fmt.Sprintf("the %s value %v is not a finite number", unit, val)
+		case v.Value < 0:
+			return fmt.Sprintf("the %s value %v is negative", unit, val)
+		}
+	}
+	return ""
 }
 
 // tidyZeros gives zero values the tidied unit of the others: benchfmt

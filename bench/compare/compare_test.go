@@ -420,3 +420,16 @@ func rawFile(t *testing.T, name, content string) string {
 	require.NoError(t, os.WriteFile(path, []byte(content), 0o644))
 	return path
 }
+
+// TestReadRefusesNonFiniteValues: a NaN once made benchmath's statistics
+// loop, growing without bound; it is refused where it is read.
+func TestReadRefusesNonFiniteValues(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "nan.txt")
+	require.NoError(t, os.WriteFile(path, []byte("BenchmarkX 10 5 ns/op\nBenchmarkX 10 NaN ns/op\nBenchmarkY 10 +Inf req/s\nBenchmarkZ 10 -3 ns/op\n"), 0o644))
+	_, err := Read(path)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "nan.txt:2: the ns/op value NaN is not a finite number")
+	assert.Contains(t, err.Error(), "nan.txt:3: the req/s value +Inf is not a finite number")
+	assert.Contains(t, err.Error(), "nan.txt:4: the ns/op value -3 is negative")
+}

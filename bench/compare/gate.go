@@ -223,6 +223,7 @@ func Gate(base, cand *Dataset, o GateOptions) (*Report, error) {
 	sort.Strings(names)
 	judged := map[string]bool{}     // units with a pair checked or too few
 	undirected := map[string]bool{} // on both sides, better direction unknown
+	inputs := map[string]bool{}     // declared role=input: what was asked, not measured
 	gaps := map[string]*unitGap{}
 	for _, name := range names {
 		var onlyBase, onlyCand []string
@@ -230,6 +231,10 @@ func Gate(base, cand *Dataset, o GateOptions) (*Report, error) {
 			bv, inB := b[name][unit]
 			cv, inC := c[name][unit]
 			better := units.GetBetter(unit)
+			if m := units.Get(unit, "role"); m != nil && m.Value == "input" && !slices.Contains(o.Units, unit) {
+				inputs[unit] = true // an offered rate is a setting: a change in it is no regression
+				continue
+			}
 			switch {
 			case !inB:
 				onlyCand = append(onlyCand, unit)
@@ -306,8 +311,47 @@ func Gate(base, cand *Dataset, o GateOptions) (*Report, error) {
 		rep.Warnings = append(rep.Warnings, fmt.Sprintf("not gated, better direction unknown: %s; declare it in the files with a line such as `Unit %s better=lower`, as llmbench run's results.txt does",
 			strings.Join(sortedKeys(undirected), ", "), sortedKeys(undirected)[0]))
 	}
+	if len(inputs) > 0 {
+		rep.Warnings = append(rep.Warnings, "not gated, inputs of the run rather than measurements: "+strings.Join(sortedKeys(inputs), ", "))
+	}
 	rep.Unjudged = unjudged(b, c, len(names), o.Units, judged, undirected, gaps, rep)
+	if d := scenarioDifference(base, cand); d != "" {
+		rep.Unjudged = append(rep.Unjudged, d)
+	}
+	for _, side := range []struct {
+		name string
+		ds   *Dataset
+	}{{"baseline", base}, {"candidate", cand}} {
+		for f, cfg := range side.ds.Configs {
+			if cfg["partial"] == "true" {
+				rep.Warnings = append(rep.Warnings, fmt.Sprintf("the %s %s is partial (an interrupted run): it has fewer samples than were planned", side.name, f))
+			}
+		}
+	}
 	return rep, nil
+}
+
+// scenarioDifference says when llmbench run results of two different
+// scenarios (source hashes) are compared: the gate then judges the
+// scenario's change, not the code's; "" otherwise.
+func scenarioDifference(base, cand *Dataset) string {
+	hashes := func(ds *Dataset) map[string]bool {
+		out := map[string]bool{}
+		for _, cfg := range ds.Configs {
+			if h := cfg[sourceHashKey]; h != "" {
+				out[h] = true
+			}
+		}
+		return out
+	}
+	bh, ch := hashes(base), hashes(cand)
+	for h := range bh {
+		if len(ch) > 0 && !ch[h] {
+			return fmt.Sprintf("the baseline and the candidate ran different scenarios (%s %.12s… and %.12s…): the gate compares code on one scenario; run both sides with the same scenario and overrides",
+				sourceHashKey, h, sortedKeys(ch)[0])
+		}
+	}
+	return ""
 }
 
 // unjudged lists why nothing, or not everything asked for, was compared.

@@ -48,10 +48,41 @@ func badInput(err error) error { return &exitError{exitBadInput, err} }
 func badInputf(format string, args ...any) error { return badInput(fmt.Errorf(format, args...)) }
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := notifyInterrupts()
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
+}
+
+// abortNow is closed by a second interrupt: a run then cancels its
+// requests in flight at once instead of waiting out their grace period.
+var abortNow = make(chan struct{})
+
+// notifyInterrupts returns a context that the first SIGINT or SIGTERM
+// cancels; a second one closes abortNow.
+func notifyInterrupts() (context.Context, func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case <-sigs:
+			cancel()
+		case <-done:
+			return
+		}
+		select {
+		case <-sigs:
+			close(abortNow)
+		case <-done:
+		}
+	}()
+	return ctx, func() {
+		signal.Stop(sigs)
+		close(done)
+		cancel()
+	}
 }
 
 // run executes one command line and returns its exit code.
@@ -85,7 +116,7 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return badInput(err) })
-	root.AddCommand(newRunCmd(), newSweepCmd(), newValidateCmd(), newListCmd(), newCompareCmd(), newGateCmd(), newReportCmd(), newMockCmd())
+	root.AddCommand(newRunCmd(), newSweepCmd(), newValidateCmd(), newListCmd(), newCompareCmd(), newGateCmd(), newReportCmd(), newMergeCmd(), newMockCmd())
 	wrapRunE(root)
 	return root
 }

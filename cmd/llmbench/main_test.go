@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"os/signal"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -26,7 +25,7 @@ import (
 func TestMain(m *testing.M) {
 	if args := os.Getenv("LLMBENCH_CLI_ARGS"); args != "" {
 		// A child process: the real command line, with real signals.
-		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		ctx, stop := notifyInterrupts()
 		code := run(ctx, strings.Fields(args), os.Stdout, os.Stderr)
 		stop()
 		os.Exit(code)
@@ -97,6 +96,16 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"mock", "serve", "--config", "testdata/tiny.yaml"}, exitBadInput, `testdata/tiny.yaml:3: unknown field "providers"`},
 		{[]string{"mock", "serve", "--addr", "256.0.0.1:1"}, exitBadInput, "--addr 256.0.0.1:1"},
 		{[]string{"report", empty}, exitBadInput, "not an llmbench results file (no version or variants field)"},
+		{[]string{"run", "testdata/tiny.yaml", "--segment", "0/3"}, exitBadInput, `--segment "0/3": the index i counts from 1 to n = 3`},
+		{[]string{"run", "testdata/tiny.yaml", "--segment", "4/3"}, exitBadInput, `--segment "4/3": the index i counts from 1 to n = 3`},
+		{[]string{"run", "testdata/tiny.yaml", "--segment", "1/0"}, exitBadInput, `--segment "1/0": the count n must be at least 1`},
+		{[]string{"run", "testdata/tiny.yaml", "--segment", "half"}, exitBadInput, `--segment "half": want i/n, such as 1/3`},
+		{[]string{"run", "testdata/tiny.yaml", "--start-at", "noon"}, exitBadInput, `--start-at "noon": want an RFC 3339 instant`},
+		{[]string{"run", "testdata/tiny.yaml", "--metrics-addr", "256.0.0.1:1"}, exitBadInput, "--metrics-addr 256.0.0.1:1"},
+		{[]string{"merge", "testdata/tiny.yaml"}, exitBadInput, "not a results.json file"},
+		{[]string{"run", "testdata/tiny.yaml", "--out", filepath.Join(dir, "prof"), "--cpuprofile", existing}, exitBadInput, "the file exists; name another, or pass --force"},
+		{[]string{"run", "testdata/tiny.yaml", "--out", filepath.Join(dir, "prof"), "--cpuprofile", filepath.Join(dir, "prof", "results.json")}, exitBadInput, "the run writes that file"},
+		{[]string{"run", dir}, exitBadInput, "is a folder without a results.json"},
 		{[]string{"run", "testdata/tiny.yaml", "--out", dir, "--variant", "cache=seed", "--quiet", "--no-floor"}, exitOK, ""},
 	}
 	for _, c := range cases {
@@ -110,6 +119,8 @@ func TestExitCodes(t *testing.T) {
 	}
 	_, err := os.Stat(filepath.Join(held, "results.txt"))
 	assert.True(t, os.IsNotExist(err), "a refused --out is left as it was")
+	_, err = os.Stat(filepath.Join(dir, "prof"))
+	assert.True(t, os.IsNotExist(err), "an --out made for a run refused before it started is removed")
 }
 
 // TestRerunFromResults: llmbench run RESULTS.json runs the scenario as it
@@ -327,6 +338,12 @@ func TestReportCommand(t *testing.T) {
 	blocked := filepath.Join(dir, "blocked")
 	require.NoError(t, os.WriteFile(blocked, nil, 0o644))
 	out := filepath.Join(dir, "third.html")
+	code, _, errs = cli(t, "report", dir, "-o", filepath.Join(dir, "results.json"))
+	assert.Equal(t, exitBadInput, code)
+	assert.Contains(t, errs, "that is the results being read")
+	code, _, errs = cli(t, "report", dir, "-o", filepath.Join(dir, "results.txt"))
+	assert.Equal(t, exitBadInput, code)
+	assert.Contains(t, errs, "the file exists and is not an HTML report")
 	code, _, errs = cli(t, "report", dir, "-o", out, "--hgrm", filepath.Join(blocked, "hgrm"))
 	assert.Equal(t, exitBadInput, code)
 	assert.Contains(t, errs, "--hgrm")
@@ -342,4 +359,47 @@ func TestReportCommand(t *testing.T) {
 	code, _, errs = cli(t, "report", badPath)
 	assert.Equal(t, exitBadInput, code)
 	assert.Regexp(t, `variants\[0\]\.repetitions\[0\]\.histograms\.\w+: counts\[0\]: bucket -7 outside`, errs)
+}
+
+// TestEveryRequestFailingFailsTheRun: a run in which no request succeeded
+// exits 1 and says why, with the first error of each kind.
+func TestEveryRequestFailingFailsTheRun(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "down.yaml")
+	require.NoError(t, os.WriteFile(path, []byte("providers: {api: {kind: openai, base_url: \"http://127.0.0.1:1/v1\", model: m}}\n"+
+		"workload: {arrival: constant, rate: 20, duration: 300ms, timeout: 2s}\n"), 0o644))
+	code, out, errs := cli(t, "run", path, "--out", t.TempDir(), "--no-floor")
+	assert.Equal(t, exitFailed, code, errs)
+	assert.Contains(t, errs, "no request succeeded for default")
+	assert.Contains(t, errs, "connection refused")
+	assert.Contains(t, out, "error other")
+}
+
+// TestSecondInterruptStopsNow: the first SIGINT says how long requests in
+// flight may still take; a second cancels them at once.
+func TestSecondInterruptStopsNow(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "hang.yaml")
+	require.NoError(t, os.WriteFile(path, []byte("providers: {llm: {ttft: 1m, itl: 0s, output_tokens: 1}}\n"+
+		"workload: {arrival: constant, rate: 20, duration: 30s, timeout: 2m}\n"), 0o644))
+	cmd := child("run " + path + " --out " + filepath.Join(dir, "out") + " --no-floor")
+	var errb bytes.Buffer
+	cmd.Stderr = &errb
+	require.NoError(t, cmd.Start())
+	time.Sleep(700 * time.Millisecond)
+	require.NoError(t, cmd.Process.Signal(syscall.SIGINT))
+	time.Sleep(300 * time.Millisecond)
+	require.NoError(t, cmd.Process.Signal(syscall.SIGINT))
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(8 * time.Second): // the grace is 10 s: only the second signal ends it sooner
+		_ = cmd.Process.Kill()
+		<-done
+		t.Fatalf("the second interrupt did not stop the run: %s", errb.String())
+	}
+	assert.Equal(t, exitInterrupted, cmd.ProcessState.ExitCode(), errb.String())
+	assert.Contains(t, errb.String(), "those in flight get up to 10s to finish (interrupt again to stop them now)")
+	_, err := os.Stat(filepath.Join(dir, "out", "results.json"))
+	assert.NoError(t, err, "partial results written")
 }

@@ -21,7 +21,7 @@ Without --config it serves the default model (lognormal TTFT, median 50ms,
 p99 250ms; 10±3ms between tokens; 20 to 100 tokens). It listens on loopback
 unless --addr says otherwise, and stops gracefully on SIGINT or SIGTERM.
 
-  curl -N http://127.0.0.1:8080/v1/chat/completions \
+  curl -N http://127.0.0.1:8080/v1/chat/completions -H 'Content-Type: application/json' \
     -d '{"model":"mock-gpt","stream":true,"messages":[{"role":"user","content":"hi"}]}'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {

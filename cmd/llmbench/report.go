@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -14,6 +15,15 @@ import (
 )
 
 func writeReport(res *results.Results, path string) error { return report.WriteFile(path, res) }
+
+// inputFile is the results.json a report reads: the path, or the one in
+// a run's folder.
+func inputFile(arg string) string {
+	if st, err := os.Stat(arg); err == nil && st.IsDir() {
+		return filepath.Join(arg, "results.json")
+	}
+	return arg
+}
 
 // writableDir creates dir if need be and proves a file can be made in it.
 func writableDir(dir string) error {
@@ -73,8 +83,16 @@ curves instead; each of its steps is a run (DIR/steps/NN-LOAD).`,
 			if err := writableDir(filepath.Dir(out)); err != nil {
 				return badInputf("-o %s: %v", out, err)
 			}
-			if st, err := os.Stat(out); err == nil && st.IsDir() {
-				return badInputf("-o %s: is a directory; name the HTML file to write", out)
+			if st, err := os.Stat(out); err == nil {
+				in, _ := os.Stat(inputFile(args[0]))
+				switch {
+				case st.IsDir():
+					return badInputf("-o %s: is a directory; name the HTML file to write", out)
+				case in != nil && os.SameFile(st, in):
+					return badInputf("-o %s: that is the results being read; name the HTML file to write", out)
+				case !strings.HasSuffix(strings.ToLower(out), ".html"):
+					return badInputf("-o %s: the file exists and is not an HTML report; name another", out)
+				}
 			}
 			if err := report.WriteFile(out, res); err != nil {
 				return fmt.Errorf("writing %s: %w", out, err)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/llmbench/llmbench/scenarios"
 	"github.com/llmbench/llmbench/scenarios/engine"
+	"github.com/llmbench/llmbench/scenarios/live"
 	"github.com/llmbench/llmbench/scenarios/plan"
 	"github.com/llmbench/llmbench/scenarios/report"
 	"github.com/llmbench/llmbench/scenarios/results"
@@ -32,6 +34,7 @@ type overrideFlags struct {
 	duration time.Duration
 	seed     uint64
 	rate     float64
+	segment  string
 }
 
 func (o *overrideFlags) add(cmd *cobra.Command) {
@@ -41,10 +44,11 @@ func (o *overrideFlags) add(cmd *cobra.Command) {
 	f.DurationVar(&o.duration, "duration", 0, "measured duration of each run (overrides the scenario)")
 	f.Uint64Var(&o.seed, "seed", 0, "random seed (overrides the scenario)")
 	f.Float64Var(&o.rate, "rate", 0, "requests per second of an open loop or paced closed loop (overrides the scenario)")
+	f.StringVar(&o.segment, "segment", "", "run segment i of n of the schedule (e.g. 2/3): the n segments, run anywhere, send it together; llmbench merge joins their results")
 }
 
 // overrides are the flags that were given.
-func (o *overrideFlags) overrides(cmd *cobra.Command) plan.Overrides {
+func (o *overrideFlags) overrides(cmd *cobra.Command) (plan.Overrides, error) {
 	var out plan.Overrides
 	f := cmd.Flags()
 	if f.Changed("rate") {
@@ -60,13 +64,24 @@ func (o *overrideFlags) overrides(cmd *cobra.Command) plan.Overrides {
 		out.Repeat = &o.repeat
 	}
 	out.Variants = o.variants
-	return out
+	if f.Changed("segment") {
+		seg, err := plan.ParseSegment(o.segment)
+		if err != nil {
+			return out, fmt.Errorf("--segment %q: %v", o.segment, err)
+		}
+		out.Segment = &seg
+	}
+	return out, nil
 }
 
 // loadPlan resolves what `run` and `validate` are given: a scenario file,
 // a results.json (its scenario as it ran, to repeat the run), or the name
 // of a ready scenario.
-func loadPlan(arg string, o plan.Overrides) (*plan.Plan, error) {
+func loadPlan(cmd *cobra.Command, arg string, ov *overrideFlags) (*plan.Plan, error) {
+	o, err := ov.overrides(cmd)
+	if err != nil {
+		return nil, err
+	}
 	p, err := resolvePlan(arg, o)
 	var oe *plan.OverrideError
 	if errors.As(err, &oe) {
@@ -77,6 +92,11 @@ func loadPlan(arg string, o plan.Overrides) (*plan.Plan, error) {
 
 func resolvePlan(arg string, o plan.Overrides) (*plan.Plan, error) {
 	st, err := os.Stat(arg)
+	if err == nil && st.IsDir() {
+		if _, serr := os.Stat(filepath.Join(arg, "results.json")); serr != nil {
+			return nil, fmt.Errorf("%s is a folder without a results.json: give a scenario file, a results.json, or a run's folder", arg)
+		}
+	}
 	switch {
 	case err == nil && !st.IsDir() && strings.HasSuffix(arg, ".json"), err == nil && st.IsDir():
 		r, err := results.Read(arg)
@@ -88,7 +108,8 @@ func resolvePlan(arg string, o plan.Overrides) (*plan.Plan, error) {
 		return plan.Open(arg, o)
 	}
 	if data, ok := scenarios.Builtin(arg); ok && !strings.ContainsAny(arg, `/\`) {
-		return plan.Resolve(data, "scenarios/"+strings.TrimSuffix(arg, ".yaml")+".yaml", "scenarios", o)
+		// A ready scenario reads no file: it has no folder.
+		return plan.Resolve(data, strings.TrimSuffix(arg, ".yaml")+" (ready scenario)", "", o)
 	}
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("%s: no such file, and no ready scenario of that name (llmbench list shows them)", arg)
@@ -98,13 +119,15 @@ func resolvePlan(arg string, o plan.Overrides) (*plan.Plan, error) {
 
 func newRunCmd() *cobra.Command {
 	var (
-		ov         overrideFlags
-		out        string
-		cpuprof    string
-		quiet      bool
-		withReport bool
-		force      bool
-		noFloor    bool
+		ov          overrideFlags
+		out         string
+		cpuprof     string
+		quiet       bool
+		withReport  bool
+		force       bool
+		noFloor     bool
+		startAt     string
+		metricsAddr string
 	)
 	cmd := &cobra.Command{
 		Use:   "run FILE|NAME|RESULTS.json",
@@ -124,25 +147,60 @@ Exit codes: 0 ok, 1 a threshold failed or a variant measured nothing,
 marked partial).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			p, err := loadPlan(args[0], ov.overrides(cmd))
+			p, err := loadPlan(cmd, args[0], &ov)
 			if err != nil {
 				return badInput(err)
 			}
-			if out == "" {
-				out = filepath.Join("results", p.Name+"-"+time.Now().Format("20060102-150405"))
+			var start time.Time
+			if startAt != "" {
+				if start, err = time.Parse(time.RFC3339, startAt); err != nil {
+					return badInputf("--start-at %q: want an RFC 3339 instant such as 2026-11-28T18:00:00Z", startAt)
+				}
+				if p.Load.RunLength() == 0 {
+					return badInputf("--start-at: the scenario counts requests; segments start in step only on a schedule that lasts a duration")
+				}
 			}
 			// The output is checked before the first request: a run must
 			// not measure for minutes and then have nowhere to go.
-			dir, err := results.OpenOut(out, force)
-			switch {
-			case errors.Is(err, results.ErrHoldsResults):
-				return badInputf("--out %s: %v; choose another directory, or pass --force to replace them", out, err)
-			case err != nil:
-				return badInputf("--out %s: %v", out, err)
+			dir, err := openOut("--out", out, p.Name, force)
+			if err != nil {
+				return err
 			}
 			defer dir.Close()
+			var metricsLn net.Listener
+			if metricsAddr != "" {
+				if metricsLn, err = net.Listen("tcp", metricsAddr); err != nil {
+					dir.Abandon()
+					return badInputf("--metrics-addr %s: %v", metricsAddr, err)
+				}
+			}
+
 			stderr := cmd.ErrOrStderr()
-			opts := engine.Options{Commit: gitCommit(p.Dir), SkipFloor: noFloor}
+			grace := min(p.Load.Timeout, 10*time.Second)
+			opts := engine.Options{Commit: gitCommit(p.Dir), SkipFloor: noFloor, StartAt: start, Grace: grace, Abort: abortNow}
+			finished := make(chan struct{})
+			defer close(finished)
+			go func() {
+				select {
+				case <-cmd.Context().Done():
+					fmt.Fprintf(stderr, "\nllmbench: interrupted: no more requests are sent; those in flight get up to %s to finish (interrupt again to stop them now)\n", grace)
+				case <-finished:
+				}
+			}()
+			if metricsLn != nil {
+				opts.Live = engine.NewLive()
+				segment := "all"
+				if p.Segment != nil {
+					segment = p.Segment.String()
+				}
+				ctx, stop := context.WithCancel(cmd.Context())
+				served := make(chan error, 1)
+				go func() { served <- live.Serve(ctx, metricsLn, live.NewCollector(opts.Live, segment)) }()
+				defer func() { stop(); <-served }()
+				if !quiet {
+					fmt.Fprintf(stderr, "llmbench: live metrics on http://%s/metrics\n", metricsLn.Addr())
+				}
+			}
 			if f, ok := stderr.(*os.File); ok && !quiet && term.IsTerminal(int(f.Fd())) {
 				opts.Progress = newProgressBar(stderr)
 			}
@@ -152,8 +210,17 @@ marked partial).`,
 				opts.Log = stderr // the tables, which list the warnings, are not printed
 			}
 			if cpuprof != "" {
+				if _, err := os.Stat(cpuprof); err == nil && !force {
+					dir.Abandon()
+					return badInputf("--cpuprofile %s: the file exists; name another, or pass --force to replace it", cpuprof)
+				}
+				if b := filepath.Base(cpuprof); filepath.Clean(filepath.Dir(cpuprof)) == filepath.Clean(dir.Path) && (b == "results.json" || b == "results.txt" || b == "report.html") {
+					dir.Abandon()
+					return badInputf("--cpuprofile %s: the run writes that file; name another", cpuprof)
+				}
 				f, err := os.Create(cpuprof)
 				if err != nil {
+					dir.Abandon()
 					return badInputf("--cpuprofile: %v", err)
 				}
 				defer f.Close()
@@ -175,6 +242,7 @@ marked partial).`,
 					return err
 				}
 			}
+			out = dir.Path
 			where, saveErr := res.Save(dir)
 			if saveErr != nil && where == "" {
 				return fmt.Errorf("the results could not be written: %w", saveErr)
@@ -192,7 +260,7 @@ marked partial).`,
 			unmeasured := res.Unmeasured()
 			switch {
 			case interrupted:
-				fmt.Fprintln(stderr, "llmbench: interrupted: the results above are partial")
+				fmt.Fprintln(stderr, "llmbench: interrupted: the results written are partial")
 				return &exitError{exitInterrupted, errors.New("")}
 			case saveErr != nil:
 				return &exitError{exitBadInput, errors.New("")}
@@ -200,6 +268,8 @@ marked partial).`,
 				return &exitError{exitFailed, errors.New("")}
 			case len(unmeasured) > 0:
 				return &exitError{exitFailed, fmt.Errorf("nothing was measured for %s: no request was scheduled after the warm-up", strings.Join(unmeasured, ", "))}
+			case len(res.NoSuccess()) > 0:
+				return &exitError{exitFailed, fmt.Errorf("no request succeeded for %s%s", strings.Join(res.NoSuccess(), ", "), firstError(res))}
 			case res.Failed():
 				return &exitError{exitFailed, errors.New("thresholds failed")}
 			}
@@ -210,6 +280,8 @@ marked partial).`,
 	f := cmd.Flags()
 	f.StringVar(&out, "out", "", "output directory (default results/NAME-TIME); it must not hold results already, unless --force")
 	f.BoolVar(&force, "force", false, "replace the results an --out directory already holds")
+	f.StringVar(&startAt, "start-at", "", "start at this RFC 3339 instant, every repetition in a slot of its own after it, so that segments on several machines run in step")
+	f.StringVar(&metricsAddr, "metrics-addr", "", "serve live Prometheus metrics on this address during the run (e.g. 127.0.0.1:9464; off by default)")
 	f.BoolVar(&noFloor, "no-floor", false, "skip measuring the harness's own floor (timer lateness, engine CPU per request; about 0.6 s) before the run")
 	f.BoolVar(&quiet, "quiet", false, "no progress and no tables, only warnings, errors and file names")
 	f.BoolVar(&withReport, "report", false, "also write report.html beside the results")
@@ -257,7 +329,7 @@ func newValidateCmd() *cobra.Command {
 		Short: "Check a scenario without running it (everything a run would check first)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			p, err := loadPlan(args[0], ov.overrides(cmd))
+			p, err := loadPlan(cmd, args[0], &ov)
 			if err != nil {
 				return badInput(err)
 			}
@@ -287,7 +359,7 @@ func newListCmd() *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			w := cmd.OutOrStdout()
-			fmt.Fprintln(w, "Ready scenarios (llmbench run NAME, or scenarios/NAME.yaml):")
+			fmt.Fprintln(w, "Ready scenarios (llmbench run NAME; in the repository, scenarios/NAME.yaml):")
 			for _, b := range scenarios.Builtins() {
 				fmt.Fprintf(w, "  %-20s %s\n", b.Name, b.Summary)
 			}
@@ -323,4 +395,45 @@ func gitCommit(dir string) string {
 		commit += "-dirty"
 	}
 	return commit
+}
+
+// firstError is ": KIND: message" of the first error a failing variant
+// saw, or "".
+func firstError(res *results.Results) string {
+	for i := range res.Variants {
+		v := &res.Variants[i]
+		for _, kind := range results.ErrorKindNames {
+			if msg := report.ErrorSample(v, kind); msg != "" {
+				return fmt.Sprintf(" (%s: %s)", kind, msg)
+			}
+		}
+	}
+	return ""
+}
+
+// openOut opens the output directory: out, or by default
+// results/NAME-TIME, with -2, -3... added when another run started in the
+// same second holds that name. Its errors are the flag's.
+func openOut(flag, out, name string, force bool) (*results.OutDir, error) {
+	given := out != ""
+	base := filepath.Join("results", name+"-"+time.Now().Format("20060102-150405"))
+	for i := 1; ; i++ {
+		if !given {
+			out = base
+			if i > 1 {
+				out = fmt.Sprintf("%s-%d", base, i)
+			}
+		}
+		dir, err := results.OpenOut(out, force)
+		switch {
+		case err == nil:
+			return dir, nil
+		case !given && i < 100 && (errors.Is(err, results.ErrLocked) || errors.Is(err, results.ErrHoldsResults)):
+			continue
+		case errors.Is(err, results.ErrHoldsResults):
+			return nil, badInputf("%s %s: %v; choose another directory, or pass --force to replace them", flag, out, err)
+		default:
+			return nil, badInputf("%s %s: %v", flag, out, err)
+		}
+	}
 }

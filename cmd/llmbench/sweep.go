@@ -13,7 +13,6 @@ import (
 	"golang.org/x/term"
 
 	"github.com/llmbench/llmbench/scenarios/engine"
-	"github.com/llmbench/llmbench/scenarios/plan"
 	"github.com/llmbench/llmbench/scenarios/report"
 	"github.com/llmbench/llmbench/scenarios/results"
 	"github.com/llmbench/llmbench/scenarios/sweep"
@@ -22,12 +21,11 @@ import (
 func newSweepCmd() *cobra.Command {
 	var (
 		slos                          []string
-		variants                      []string
+		ov                            overrideFlags // --seed and --variant only
 		from, to                      float64
 		precision                     string
 		stepDur                       time.Duration
 		repeat                        int
-		seed                          uint64
 		users                         bool
 		out                           string
 		force, quiet, withReport, noF bool
@@ -85,12 +83,7 @@ input, 130 interrupted (the steps done so far are written, marked partial).`,
 				}
 				fl.Checks = append(fl.Checks, results.Threshold{Expr: s, Check: c})
 			}
-			var o plan.Overrides
-			if f.Changed("seed") {
-				o.Seed = &seed
-			}
-			o.Variants = variants
-			p, err := loadPlan(args[0], o)
+			p, err := loadPlan(cmd, args[0], &ov)
 			if err != nil {
 				return badInput(err)
 			}
@@ -192,8 +185,8 @@ input, 130 interrupted (the steps done so far are written, marked partial).`,
 	f.DurationVar(&stepDur, "step-duration", 0, "measured length of each step (default: the scenario's duration, else 2s)")
 	f.BoolVar(&users, "concurrency", false, "sweep closed-loop users instead of an open loop's rate (needs an SLO)")
 	f.IntVar(&repeat, "repeat", 0, "independent searches, interleaved in every step: the capacity's range (default 1)")
-	f.Uint64Var(&seed, "seed", 0, "random seed (overrides the scenario)")
-	f.StringArrayVar(&variants, "variant", nil, "sweep only this variant of a family, e.g. --variant cache=sharded (repeatable)")
+	f.Uint64Var(&ov.seed, "seed", 0, "random seed (overrides the scenario)")
+	f.StringArrayVar(&ov.variants, "variant", nil, "sweep only this variant of a family, e.g. --variant cache=sharded (repeatable)")
 	f.StringVar(&out, "out", "", "output directory (default results/NAME-sweep-TIME); it must not hold a sweep already, unless --force")
 	f.BoolVar(&force, "force", false, "replace the sweep an --out directory already holds")
 	f.BoolVar(&noF, "no-floor", false, "skip measuring the harness's own floor before the first step")

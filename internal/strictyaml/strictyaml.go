@@ -17,6 +17,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -158,6 +159,20 @@ func (w *Walker) Walk(n *yaml.Node, t reflect.Type, path string) {
 		fields := Fields(t)
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i], n.Content[i+1]
+			if k.Value == "<<" && k.Tag == "!!merge" {
+				// A YAML merge key: its mappings' fields are this one's.
+				merged := []*yaml.Node{v}
+				if v.Kind == yaml.SequenceNode {
+					merged = v.Content
+				}
+				for _, m := range merged {
+					w.Walk(m, t, path)
+				}
+				continue
+			}
+			if strings.HasPrefix(k.Value, "x-") {
+				continue // an extension field: a place for anchors, ignored
+			}
 			p := Join(path, k.Value)
 			w.Lines[p] = k.Line
 			ft, ok := fields[k.Value]
@@ -195,11 +210,42 @@ func (w *Walker) Walk(n *yaml.Node, t reflect.Type, path string) {
 			w.Errs.Add(n.Line, path, "want a single value, got %s", Describe(n))
 			return
 		}
-		if k := t.Kind(); k == reflect.Float64 || k == reflect.Float32 {
-			var f float64
-			if n.Decode(&f) == nil && (math.IsNaN(f) || math.IsInf(f, 0)) {
-				w.Errs.Add(n.Line, path, "must be a finite number (got %s)", n.Value)
-			}
+		w.scalar(n, t, path)
+	}
+}
+
+var durationType = reflect.TypeFor[time.Duration]()
+
+// scalar checks that a value decodes into t exactly: no fraction dropped
+// from a whole number, no number wrapped around, no duration without a
+// unit (yaml.v3 reads "timeout: 5" as 5 ns), no NaN or infinity.
+func (w *Walker) scalar(n *yaml.Node, t reflect.Type, path string) {
+	v := n.Value
+	switch k := t.Kind(); {
+	case t == durationType:
+		if _, err := time.ParseDuration(v); err != nil && v != "0" {
+			w.Errs.Add(n.Line, path, "want a duration with a unit, such as 500ms or 2s, got %q", v)
+		}
+	case k >= reflect.Int && k <= reflect.Int64:
+		bits := t.Bits()
+		if _, err := strconv.ParseInt(v, 0, bits); err != nil || n.Tag != "!!int" {
+			w.Errs.Add(n.Line, path, "want a whole number from %d to %d, got %q", int64(-1)<<(bits-1), int64(^uint64(0)>>(65-bits)), v)
+		}
+	case k >= reflect.Uint && k <= reflect.Uint64:
+		if _, err := strconv.ParseUint(v, 0, t.Bits()); err != nil || n.Tag != "!!int" {
+			w.Errs.Add(n.Line, path, "want a whole number from 0 to %d, got %q", ^uint64(0)>>(64-t.Bits()), v)
+		}
+	case k == reflect.Float64 || k == reflect.Float32:
+		var f float64
+		if err := n.Decode(&f); err != nil {
+			w.Errs.Add(n.Line, path, "want a number, got %q", v)
+		} else if math.IsNaN(f) || math.IsInf(f, 0) {
+			w.Errs.Add(n.Line, path, "must be a finite number (got %s)", v)
+		}
+	case k == reflect.Bool:
+		var b bool
+		if err := n.Decode(&b); err != nil {
+			w.Errs.Add(n.Line, path, "want true or false, got %q", v)
 		}
 	}
 }
@@ -298,13 +344,19 @@ func editDistance(a, b string) int {
 	return d[len(a)][len(b)]
 }
 
-// SyntaxMessage turns a yaml.v3 error into "line N: message".
+// SyntaxMessage turns a yaml.v3 decoding error into "line N: message".
+func SyntaxMessage(err error) string { return SourceError(err, nil) }
+
+// SourceError turns a yaml.v3 error of parsing src into "line N:
+// message", with N the line of the culprit where it can be found.
 //
-// yaml.v3 numbers the lines of parser errors (as opposed to scanner
-// errors) from 0, so that they point one line early; it gives the line
-// where the construct that failed starts (an unclosed list, a mapping).
-// SyntaxMessage counts them from 1 and says what the line is.
-func SyntaxMessage(err error) string {
+// yaml.v3 numbers the lines of its parser's errors from 0, and gives for
+// many errors the line where the construct that failed starts (a mapping,
+// an unclosed list or quote) rather than the line at fault. SourceError
+// counts lines from 1 and, with the source, looks for the culprit: the
+// first tab in an indentation, the line of an unclosed bracket or quote,
+// the line that breaks a mapping.
+func SourceError(err error, src []byte) string {
 	var te *yaml.TypeError
 	if errors.As(err, &te) {
 		lines := make([]string, len(te.Errors))
@@ -320,12 +372,35 @@ func SyntaxMessage(err error) string {
 		msg = m[2]
 	}
 	for _, pe := range parserErrors {
-		if strings.HasPrefix(msg, pe.problem) {
-			line++
-			if pe.what != "" {
-				msg = fmt.Sprintf("%s opened on this line is not closed (%s)", pe.what, msg)
-			}
+		if strings.HasPrefix(msg, pe) {
+			line++ // the parser's lines count from 0
 			break
+		}
+	}
+	text := strings.Split(string(src), "\n")
+	switch {
+	case src == nil:
+	case strings.Contains(msg, "tab character"), strings.Contains(msg, "cannot start any token") && line > 0 && line <= len(text) && strings.HasPrefix(strings.TrimLeft(text[line-1], " "), "\t"):
+		if l := firstLine(text, max(line, 1), func(s string) bool {
+			return strings.ContainsRune(s[:len(s)-len(strings.TrimLeft(s, " \t"))], '\t')
+		}); l > 0 {
+			return fmt.Sprintf("line %d: a tab in the indentation (YAML indents with spaces)", l)
+		}
+	case strings.HasPrefix(msg, "did not find expected ',' or"), strings.HasPrefix(msg, "did not find expected node content"):
+		if l, what := unclosed(text, line); l > 0 {
+			return fmt.Sprintf("line %d: %s opened on this line is not closed", l, what)
+		}
+	case strings.HasPrefix(msg, "found unexpected end of stream"):
+		if l := unclosedQuote(text); l > 0 {
+			return fmt.Sprintf("line %d: a quoted string opened on this line is not closed", l)
+		}
+	case strings.HasPrefix(msg, "did not find expected key") && line > 0 && line <= len(text):
+		indent := indentOf(text[line-1])
+		if l := firstLine(text, line+1, func(s string) bool {
+			t := strings.TrimSpace(s)
+			return t != "" && !strings.HasPrefix(t, "#") && indentOf(s) == indent && !keyRE.MatchString(t)
+		}); l > 0 {
+			return fmt.Sprintf("line %d: want a \"key: value\" at this indentation (the mapping that starts on line %d)", l, line)
 		}
 	}
 	if line == 0 {
@@ -334,18 +409,89 @@ func SyntaxMessage(err error) string {
 	return fmt.Sprintf("line %d: %s", line, msg)
 }
 
-var lineRE = regexp.MustCompile(`^line (\d+): (.*)$`)
+var (
+	lineRE = regexp.MustCompile(`^line (\d+): (.*)$`)
+	keyRE  = regexp.MustCompile(`^("[^"]*"|'[^']*'|[^\s#"'-][^:#]*|<<)\s*:(\s|$)`)
+)
 
 // parserErrors are the problems yaml.v3's parser (not its scanner)
-// reports, with what the line they point at holds.
-var parserErrors = []struct{ problem, what string }{
-	{"did not find expected ',' or ']'", "the list"},
-	{"did not find expected ',' or '}'", "the mapping"},
-	{"did not find expected '-' indicator", "the list"},
-	{"did not find expected key", "the mapping"},
-	{"did not find expected node content", ""},
-	{"did not find expected <document start>", ""},
-	{"found duplicate", ""},
-	{"found incompatible", ""},
-	{"found undefined tag handle", ""},
+// reports; their lines count from 0.
+var parserErrors = []string{
+	"did not find expected ',' or ']'", "did not find expected ',' or '}'", "did not find expected '-' indicator",
+	"did not find expected key", "did not find expected node content", "did not find expected <document start>",
+	"found duplicate", "found incompatible", "found undefined tag handle",
+}
+
+func indentOf(s string) int { return len(s) - len(strings.TrimLeft(s, " ")) }
+
+// firstLine is the first line, from line from (1-based) on, that ok
+// accepts; 0 if none.
+func firstLine(text []string, from int, ok func(string) bool) int {
+	for i := max(from, 1) - 1; i < len(text); i++ {
+		if ok(text[i]) {
+			return i + 1
+		}
+	}
+	return 0
+}
+
+// unclosed finds the line of the last flow list or mapping still open at
+// the end of the text (or at line stop, when given), outside quotes and
+// comments.
+func unclosed(text []string, stop int) (int, string) {
+	type open struct {
+		line int
+		c    rune
+	}
+	var stack []open
+	for i, l := range text {
+		quote := rune(0)
+		for _, c := range l {
+			switch {
+			case quote != 0:
+				if c == quote {
+					quote = 0
+				}
+			case c == '"' || c == '\'':
+				quote = c
+			case c == '#':
+				goto next
+			case c == '[' || c == '{':
+				stack = append(stack, open{i + 1, c})
+			case (c == ']' || c == '}') && len(stack) > 0:
+				stack = stack[:len(stack)-1]
+			}
+		}
+	next:
+	}
+	if len(stack) == 0 {
+		return 0, ""
+	}
+	o := stack[len(stack)-1]
+	if o.c == '[' {
+		return o.line, "the list"
+	}
+	return o.line, "the mapping"
+}
+
+// unclosedQuote finds the line of a double or single quote left open.
+func unclosedQuote(text []string) int {
+	for i, l := range text {
+		quote, at := rune(0), 0
+		for _, c := range l {
+			switch {
+			case quote != 0 && c == quote:
+				quote = 0
+			case quote == 0 && c == '#':
+				goto next
+			case quote == 0 && (c == '"' || c == '\''):
+				quote, at = c, i+1
+			}
+		}
+		if quote != 0 {
+			return at
+		}
+	next:
+	}
+	return 0
 }

@@ -30,7 +30,7 @@ func q(v float64, dur bool) *mockprovider.Quantity {
 func fastConfig() mockprovider.Config {
 	return mockprovider.Config{
 		Seed:         3,
-		Model:        "mock-test",
+		Model:        "m",
 		TTFT:         mockprovider.DistSpec{Dist: "constant", Value: q(float64(time.Millisecond), true)},
 		ITL:          mockprovider.DistSpec{Dist: "constant", Value: q(float64(time.Millisecond), true)},
 		OutputTokens: mockprovider.DistSpec{Dist: "constant", Value: q(12, false)},
@@ -48,7 +48,7 @@ func newFixture(t *testing.T, cfg mockprovider.Config) fixture {
 	p, err := mockprovider.New(cfg)
 	require.NoError(t, err)
 	srv := httptest.NewServer(NewServer(p))
-	c, err := NewClient(ClientConfig{BaseURL: srv.URL + "/v1", Model: "gpt-test", Timeout: 10 * time.Second})
+	c, err := NewClient(ClientConfig{BaseURL: srv.URL + "/v1", Model: "m", Timeout: 10 * time.Second})
 	require.NoError(t, err)
 	t.Cleanup(func() {
 		c.Close()
@@ -142,7 +142,7 @@ func TestModels(t *testing.T) {
 	defer resp.Body.Close()
 	var list ModelList
 	require.NoError(t, json.NewDecoder(resp.Body).Decode(&list))
-	assert.Equal(t, "mock-test", list.Data[0].ID)
+	assert.Equal(t, "m", list.Data[0].ID)
 }
 
 // TestBadRequests probes the server as a careless or hostile client
@@ -170,6 +170,7 @@ func TestBadRequests(t *testing.T) {
 		{"", `{"messages":[{"role":"user","content":"hi"}]}`, 400, "model", "model is required"},
 		{"", `{"model":5,` + hi + `}`, 400, "model", "invalid type for 'model': expected a string, got number"},
 		{"", `{"model":"m","messages":[]}`, 400, "messages", "messages must be a non-empty list"},
+		{"", `{"model":"gpt-9",` + hi + `}`, 404, "model", `The model "gpt-9" does not exist; this server serves "m"`},
 		{"", `{"model":"m","messages":"hi"}`, 400, "messages", "invalid type for 'messages': expected a list, got string"},
 		{"", `{"model":"m","messages":[{"content":"hi"}]}`, 400, "messages", "messages[0].role is missing"},
 		{"", `{"model":"m","messages":[{"role":"robot","content":"hi"}]}`, 400, "messages", `messages[0].role "robot" is not one of system, developer, user, assistant, tool, function`},

@@ -74,6 +74,14 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 		perr.write(w)
 		return
 	}
+	if model := s.p.Config().Model; req.Model != model {
+		// As OpenAI answers an unknown model.
+		d := ErrorDetail{Message: fmt.Sprintf("The model %q does not exist; this server serves %q (GET /v1/models)", req.Model, model), Type: "invalid_request_error"}
+		param, code := "model", "model_not_found"
+		d.Param, d.Code = &param, &code
+		writeJSON(w, http.StatusNotFound, ErrorBody{Error: d})
+		return
+	}
 	prompt := mockprovider.MessageTokens(req.msgs)
 	ctx := r.Context()
 	if h := r.Header.Get(RequestIndexHeader); h != "" {

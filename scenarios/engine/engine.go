@@ -44,6 +44,18 @@ type Options struct {
 	// the repetition is marked Saturated, its Bottleneck saying "stopped
 	// early". For capacity searches; a run without it is unchanged.
 	StopOnSaturation bool
+	// StartAt, when set, starts the run at that instant, and every
+	// repetition in a slot of its own after it (the schedule's length,
+	// the request timeout and 3 s), so that segments of one schedule
+	// started on several machines send it in step. It needs a schedule
+	// that lasts a duration.
+	StartAt time.Time
+	// Live, when set, is kept up to date with the repetition under way,
+	// for live metrics; nothing on the measured path touches it.
+	Live *Live
+	// Abort, when closed after ctx has ended, cancels the requests in
+	// flight at once instead of waiting out Grace (a second Ctrl-C).
+	Abort <-chan struct{}
 }
 
 // Progress is a snapshot of the repetition under way.
@@ -69,6 +81,12 @@ func Run(ctx context.Context, p *plan.Plan, o Options) (*results.Results, error)
 		slo := p.SLO
 		res.SLO = &slo
 	}
+	if p.Segment != nil {
+		res.Segment = &results.Segment{Index: p.Segment.Index, Count: p.Segment.Count, Start: o.StartAt}
+	}
+	if !o.StartAt.IsZero() && p.Load.RunLength() == 0 {
+		return nil, fmt.Errorf("a start instant needs a schedule that lasts a duration (this one counts requests)")
+	}
 	res.Variants = make([]results.VariantResult, len(p.Variants))
 	for i, v := range p.Variants {
 		res.Variants[i] = results.VariantResult{Name: v.Name, Params: v.Params}
@@ -78,7 +96,9 @@ func Run(ctx context.Context, p *plan.Plan, o Options) (*results.Results, error)
 		if err != nil && ctx.Err() == nil {
 			return nil, fmt.Errorf("measuring the harness's floor: %w", err)
 		}
-		res.Floor = f
+		if ctx.Err() == nil {
+			res.Floor = f // an interrupted measure measured nothing
+		}
 	}
 	res.Started = time.Now()
 	var keys *zipfTable
@@ -90,6 +110,7 @@ func Run(ctx context.Context, p *plan.Plan, o Options) (*results.Results, error)
 	}
 	rec := newRecorder()
 	total := p.Repeat * len(p.Variants)
+	slot := p.Load.RunLength() + p.Load.Timeout + 3*time.Second
 	done := 0
 	var err error
 reps:
@@ -98,10 +119,14 @@ reps:
 			if ctx.Err() != nil {
 				break reps
 			}
+			var at time.Time // when the repetition starts; zero: now
+			if !o.StartAt.IsZero() {
+				at = o.StartAt.Add(time.Duration(done) * slot)
+			}
 			done++
 			label := fmt.Sprintf("[%d/%d] %s rep %d/%d", done, total, v.Name, rep+1, p.Repeat)
 			var rr results.RepResult
-			rr, err = runOne(ctx, p, v, rep, keys, rec, o, label)
+			rr, err = runOne(ctx, p, v, rep, keys, rec, o, label, at)
 			if err != nil {
 				break reps
 			}
@@ -142,7 +167,7 @@ func environment(commit string) results.Environment {
 }
 
 // runOne runs one repetition of one variant.
-func runOne(ctx context.Context, p *plan.Plan, v plan.Variant, rep int, keys *zipfTable, rec *recorder, o Options, label string) (results.RepResult, error) {
+func runOne(ctx context.Context, p *plan.Plan, v plan.Variant, rep int, keys *zipfTable, rec *recorder, o Options, label string, at time.Time) (results.RepResult, error) {
 	before := runtime.NumGoroutine()
 	pl, err := newPipeline(ctx, p, v, rep, keys)
 	if err != nil {
@@ -175,17 +200,39 @@ func runOne(ctx context.Context, p *plan.Plan, v plan.Variant, rep int, keys *zi
 		select {
 		case <-t.C:
 			cancelInflight()
+		case <-o.Abort:
+			cancelInflight()
 		case <-inflight.Done():
 		}
 	})
 	defer stopGrace()
 
 	runtime.GC() // start every repetition from a collected heap
+	var warnings []string
+	if !at.IsZero() {
+		if d := time.Until(at); d > 0 {
+			t := time.NewTimer(d)
+			select {
+			case <-t.C:
+			case <-ctx.Done():
+				t.Stop()
+			}
+		} else if d < -time.Second {
+			warnings = append(warnings, fmt.Sprintf("started %s after its slot: out of step with the other segments", (-d).Round(time.Millisecond)))
+			at = time.Time{}
+		}
+	}
 	rt0 := readRuntime()
 	cpu0 := processCPU()
 	start := time.Now()
+	if !at.IsZero() && ctx.Err() == nil {
+		start = at // the instant every segment's schedule counts from
+	}
 	expected := l.Expected() + int64(l.Offered()*l.Warmup.Seconds())
 	rec.reset(start, l.Warmup, p.SLO, expected)
+	if o.Live != nil {
+		o.Live.begin(v.Name, rec)
+	}
 	stopWin, winDone := make(chan struct{}), make(chan struct{})
 	// An early stop: written by the window goroutine, read after winDone.
 	var early string
@@ -224,6 +271,7 @@ func runOne(ctx context.Context, p *plan.Plan, v plan.Variant, rep int, keys *zi
 		r.end = time.Now()
 		if err != nil {
 			r.outcome, r.errKind = classify(err, reqCtx, parent)
+			r.err = err
 		}
 		cancel()
 		rec.record(r)
@@ -231,9 +279,9 @@ func runOne(ctx context.Context, p *plan.Plan, v plan.Variant, rep int, keys *zi
 		putRequest(r)
 	}
 	if l.Open() {
-		openLoop(schedCtx, l, p.SeedFor("arrivals", rep), start, rec, &sched, &wg, serve)
+		openLoop(schedCtx, l, p.Segment, p.SeedFor("arrivals", rep), start, rec, &sched, &wg, serve)
 	} else {
-		closedLoop(schedCtx, l, p.SeedFor("users", rep), start, rec, &sched, &wg, serve)
+		closedLoop(schedCtx, l, p.Segment, p.SeedFor("users", rep), start, rec, &sched, &wg, serve)
 	}
 	wg.Wait()
 	close(stopWin)
@@ -254,12 +302,15 @@ func runOne(ctx context.Context, p *plan.Plan, v plan.Variant, rep int, keys *zi
 		CPU: cpu1 - cpu0, GCPause: time.Duration((rt1.pause - rt0.pause) * 1e9),
 		NumGC: rt1.numGC - rt0.numGC, Histograms: map[string]results.Hist{}, Windows: rec.windows,
 		Interrupted: ctx.Err() != nil, RSS: residentBytes(),
-		Sample: rec.sample(sched.total),
+		Sample: rec.sample(sched.total), Warnings: warnings, ErrorSamples: t.errMsgs,
 	}
 	// A schedule cut short covers only what it reached; one stopped while
 	// draining was complete.
 	cut := ctx.Err() != nil || early != "" && (l.RunLength() == 0 || stoppedAt.Before(start.Add(l.RunLength())))
 	rr.Window, rr.SendSpan, rr.Span = sched.spans(l, rec.measure, t.lastDone, cut)
+	if rr.Span > 0 {
+		rr.WindowStart, rr.LastDone = rec.measure, t.lastDone
+	}
 	for i, h := range t.hists {
 		if h.TotalCount() > 0 {
 			rr.Histograms[results.HistNames[i]] = results.HistOf(h)
@@ -279,6 +330,9 @@ func runOne(ctx context.Context, p *plan.Plan, v plan.Variant, rep int, keys *zi
 		rr.Saturated, rr.Bottleneck = true, "stopped early: "+early
 	case l.Open() && !rr.Interrupted:
 		rr.Saturated, rr.Bottleneck = saturation(&rr, &sched, t, start)
+	}
+	if o.Live != nil {
+		o.Live.end(v.Name)
 	}
 	return rr, nil
 }
@@ -333,7 +387,8 @@ func (s *schedule) sentOne(intended, now time.Time) {
 }
 
 func (s *schedule) lagWarning(rate float64) string {
-	if s.sent == 0 || float64(s.lateSends) < 0.01*float64(s.sent) {
+	// One late send in a slow run is the machine's noise, not the rate.
+	if s.sent == 0 || float64(s.lateSends) < 0.01*float64(s.sent) || s.lateSends < 5 {
 		return ""
 	}
 	return fmt.Sprintf("the generator fell behind: %.1f%% of requests were sent more than %s late (worst %s); latencies are corrected from intended times, but the offered rate (%.0f/s) may be beyond this machine",
@@ -342,7 +397,9 @@ func (s *schedule) lagWarning(rate float64) string {
 
 // spans are the repetition's time bases: the schedule's measured window,
 // the send span (the window stretched by how late the last send was) and
-// the span from the first intended send to the last completion.
+// the span from the window's start to the last completion, at least the
+// window (so that a schedule served within its window has a throughput
+// of exactly what it sent, not more for ending a gap early).
 func (s *schedule) spans(l *plan.Load, measure, lastDone time.Time, interrupted bool) (window, sendSpan, span time.Duration) {
 	window = l.Window()
 	if s.sent > 0 {
@@ -351,7 +408,7 @@ func (s *schedule) spans(l *plan.Load, measure, lastDone time.Time, interrupted 
 		}
 		sendSpan = window + max(0, s.lastSend.Sub(s.lastIntent))
 		if !lastDone.IsZero() {
-			span = lastDone.Sub(s.first)
+			span = max(window, lastDone.Sub(measure))
 		}
 	}
 	return window, sendSpan, span

@@ -319,7 +319,7 @@ variants: {cache: [seed, sharded]}
 func TestGeneratorStopsOnTime(t *testing.T) {
 	p := mustPlan(t, `
 providers: {llm: {ttft: 0s, itl: 0s, output_tokens: 1, capacity: 0}}
-workload: {arrival: constant, rate: 5000000, duration: 300ms, max_in_flight: 100000000}
+workload: {arrival: constant, rate: 5000000, duration: 300ms, max_in_flight: 10000000}
 `)
 	start := time.Now()
 	res := mustRun(t, p)

@@ -14,9 +14,9 @@ import (
 // counted as dropped. It sleeps to the next due time and sends every
 // request already due on waking, so a late wake-up sends a batch on time
 // rather than drifting. It stops on time: a request still unsent when the
-// schedule (and lateAfter) has ended is dropped, so that a rate beyond the
+// schedule (and endSlack) has ended is dropped, so that a rate beyond the
 // machine cannot stretch a run.
-func openLoop(ctx context.Context, l *plan.Load, seed uint64, start time.Time, rec *recorder, s *schedule,
+func openLoop(ctx context.Context, l *plan.Load, seg *plan.Segment, seed uint64, start time.Time, rec *recorder, s *schedule,
 	wg *sync.WaitGroup, serve func(uint64, time.Time, bool)) {
 	workers := newWorkerPool(serve)
 	defer func() {
@@ -27,9 +27,12 @@ func openLoop(ctx context.Context, l *plan.Load, seed uint64, start time.Time, r
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	limit := int64(l.MaxInFlight)
+	if seg != nil {
+		limit = (limit + int64(seg.Count) - 1) / int64(seg.Count) // each segment its share
+	}
 	var deadline time.Time
 	if d := l.RunLength(); d > 0 {
-		deadline = start.Add(d + lateAfter)
+		deadline = start.Add(d + endSlack(d))
 	}
 	behind := false
 	for idx := uint64(0); ; idx++ {
@@ -38,6 +41,9 @@ func openLoop(ctx context.Context, l *plan.Load, seed uint64, start time.Time, r
 			return
 		}
 		s.total = idx + 1
+		if !seg.Owns(idx) {
+			continue // another segment's request
+		}
 		intended := start.Add(off)
 		measured := off >= l.Warmup
 		if measured {
@@ -80,10 +86,18 @@ func openLoop(ctx context.Context, l *plan.Load, seed uint64, start time.Time, r
 		if measured {
 			s.sentOne(intended, now)
 		}
+		rec.sent.Add(1)
 		rec.inFlight.Add(1)
 		wg.Add(1)
 		workers.submit(job{idx, intended, measured})
 	}
+}
+
+// endSlack is how late after the schedule's end the generator may still
+// send what was due before it: enough for a loaded machine's late timer,
+// short enough that a rate beyond the machine cannot stretch the run.
+func endSlack(runLength time.Duration) time.Duration {
+	return max(250*time.Millisecond, runLength/100)
 }
 
 func b2i(b bool) int64 {
@@ -141,8 +155,11 @@ func (p *workerPool) close() {
 // when its user sends it, so corrected and uncorrected latencies agree: a
 // stall hides the requests it prevented (coordinated omission). Paced by a
 // rate, intended times follow the schedule, and a request sent late because
-// its user was stuck counts its latency from when it was due.
-func closedLoop(ctx context.Context, l *plan.Load, seed uint64, start time.Time, rec *recorder, s *schedule,
+// its user was stuck counts its latency from when it was due. User u's
+// k-th request has the global index k·Users + u, and a request count is
+// shared among the users round-robin, so that a segment running some of
+// the users sends exactly their requests.
+func closedLoop(ctx context.Context, l *plan.Load, seg *plan.Segment, seed uint64, start time.Time, rec *recorder, s *schedule,
 	wg *sync.WaitGroup, serve func(uint64, time.Time, bool)) {
 	end := l.RunLength()
 	// Users stop at the schedule's end, even mid-think or mid-pace.
@@ -152,15 +169,24 @@ func closedLoop(ctx context.Context, l *plan.Load, seed uint64, start time.Time,
 		defer cancel()
 		stop = runCtx.Done()
 	}
-	var mu sync.Mutex // guards s's send figures and next
-	var next uint64
-	var measuredN int64
+	var mu sync.Mutex // guards s's send figures
 	var users sync.WaitGroup
 	for u := range l.Users {
+		if !seg.Owns(uint64(u)) {
+			continue
+		}
+		quota := int64(-1) // measured requests this user sends; -1: no count
+		if l.Requests > 0 {
+			quota = l.Requests / int64(l.Users)
+			if int64(u) < l.Requests%int64(l.Users) {
+				quota++
+			}
+		}
 		users.Go(func() {
 			r := rand.New(rand.NewPCG(seed, 1<<40+uint64(u)))
 			timer := time.NewTimer(time.Hour)
 			defer timer.Stop()
+			var measuredN int64
 			for k := 0; ctx.Err() == nil; k++ {
 				now := time.Now()
 				intended := now
@@ -180,20 +206,19 @@ func closedLoop(ctx context.Context, l *plan.Load, seed uint64, start time.Time,
 					return
 				}
 				measured := off >= l.Warmup
-				mu.Lock()
-				if measured && l.Requests > 0 && measuredN >= l.Requests {
-					mu.Unlock()
+				if measured && quota >= 0 && measuredN >= quota {
 					return
 				}
-				idx := next
-				next++
-				s.total = next
+				idx := uint64(k*l.Users + u)
+				mu.Lock()
+				s.total = max(s.total, idx+1)
 				if measured {
 					measuredN++
 					s.scheduled.Add(1)
 					s.sentOne(intended, time.Now())
 				}
 				mu.Unlock()
+				rec.sent.Add(1)
 				rec.inFlight.Add(1)
 				wg.Add(1)
 				serve(idx, intended, measured)

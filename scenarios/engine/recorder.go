@@ -44,6 +44,7 @@ type request struct {
 	maxGap    time.Duration
 	outcome   outcome
 	errKind   results.ErrorKind
+	err       error // what failed it, for one example per kind
 	cacheHit  bool
 	cacheUsed bool
 	trace     mockprovider.Trace
@@ -113,6 +114,8 @@ type shard struct {
 	cacheHits int64
 	lookups   int64
 	lastDone  time.Time // latest end of a measured request
+	live      [numLive]LiveHist
+	errMsgs   [results.NumErrorKinds]string // the first message of each kind
 	// the current window
 	winE2E, winTTFT        *hdr.Histogram
 	winOK, winErr, winDone int64
@@ -123,6 +126,8 @@ type shard struct {
 type recorder struct {
 	shards   [numShards]shard
 	inFlight atomic.Int64
+	sent     atomic.Int64 // requests sent, warm-up included (live metrics)
+	live     bool         // keep the live histograms (set before the repetition starts)
 	dropped  atomic.Int64 // measured requests not sent
 	start    time.Time    // the run's start (windows count from here)
 	measure  time.Time    // the end of the warm-up
@@ -169,8 +174,12 @@ func (rec *recorder) reset(start time.Time, warmup time.Duration, slo results.SL
 		s.tokens, s.cacheHits, s.lookups = 0, 0, 0
 		s.winOK, s.winErr, s.winDone = 0, 0, 0
 		s.lastDone = time.Time{}
+		s.live = [numLive]LiveHist{}
+		s.errMsgs = [results.NumErrorKinds]string{}
 	}
 	rec.inFlight.Store(0)
+	rec.sent.Store(0)
+	rec.live = false
 	rec.dropped.Store(0)
 	rec.start, rec.measure, rec.slo = start, start.Add(warmup), slo
 	rec.windows = nil
@@ -224,6 +233,9 @@ func (rec *recorder) file(s *shard, r *request) {
 		s.outcomes.OK++
 	case outError:
 		s.outcomes.Errors[r.errKind]++
+		if s.errMsgs[r.errKind] == "" && r.err != nil {
+			s.errMsgs[r.errKind] = r.err.Error()
+		}
 	case outTimeout:
 		s.outcomes.Timeout++
 	case outCancelled:
@@ -253,6 +265,9 @@ func (rec *recorder) file(s *shard, r *request) {
 	}
 	s.tokens += int64(r.tokens)
 	s.hist[results.HistE2E].RecordValue(e2e)
+	if rec.live {
+		rec.fileLive(s, r, e2e)
+	}
 	s.hist[results.HistE2EUncorrected].RecordValue(int64(r.end.Sub(r.sent)))
 	if r.firstByte && r.tokens > 0 {
 		s.hist[results.HistTTFT].RecordValue(int64(r.first.Sub(r.intended)))
@@ -355,6 +370,7 @@ type totals struct {
 	outcomes                    results.Outcomes
 	good, tokens, hits, lookups int64
 	lastDone                    time.Time
+	errMsgs                     map[string]string
 }
 
 // merged folds the shards into one set of histograms and counters.
@@ -376,6 +392,14 @@ func (rec *recorder) merged() totals {
 		t.lookups += s.lookups
 		if s.lastDone.After(t.lastDone) {
 			t.lastDone = s.lastDone
+		}
+		for k, m := range s.errMsgs {
+			if m != "" && t.errMsgs[results.ErrorKindNames[k]] == "" {
+				if t.errMsgs == nil {
+					t.errMsgs = map[string]string{}
+				}
+				t.errMsgs[results.ErrorKindNames[k]] = m
+			}
 		}
 		s.mu.Unlock()
 	}
@@ -415,4 +439,17 @@ func (rec *recorder) sample(scheduledTotal uint64) *results.Sample {
 		}
 	}
 	return s
+}
+
+// fileLive counts a successful request into the live histograms (locked).
+func (rec *recorder) fileLive(s *shard, r *request, e2e int64) {
+	s.live[LiveE2E].record(time.Duration(e2e))
+	if r.firstByte && r.tokens > 0 {
+		s.live[LiveTTFT].record(r.first.Sub(r.intended))
+	}
+	if r.streamed {
+		for _, gap := range r.itl {
+			s.live[LiveITL].record(gap)
+		}
+	}
 }

@@ -3,6 +3,7 @@ package plan
 import (
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -17,22 +18,24 @@ import (
 func build(s *spec.Scenario, dir string) (*Plan, error) {
 	errs := &spec.Problems{}
 	at := func(path, format string, args ...any) { errs.Add(s.Line(path), path, format, args...) }
-	abs, err := filepath.Abs(dir)
-	if err != nil {
-		abs = dir
+	abs := dir // "" for a scenario that has no folder (a ready one)
+	if dir != "" {
+		if a, err := filepath.Abs(dir); err == nil {
+			abs = a
+		}
 	}
-	p := &Plan{Name: s.Name, Description: s.Description, Path: s.Path, Dir: abs, Seed: s.Seed, Repeat: s.Repeat}
+	p := &Plan{Name: s.Name, Description: s.Description, Path: s.Path, Dir: abs, Seed: s.Seed, Repeat: 1}
 	if p.Name == "" {
 		p.Name = strings.TrimSuffix(filepath.Base(s.Path), filepath.Ext(s.Path))
 	}
 	if p.Seed == 0 {
 		p.Seed = 1
 	}
-	switch {
-	case p.Repeat == 0:
-		p.Repeat = 1
-	case p.Repeat < 1:
-		at("repeat", "must be at least 1 (got %d)", s.Repeat)
+	if s.Repeat != nil {
+		p.Repeat = *s.Repeat
+		if p.Repeat < 1 {
+			at("repeat", "must be at least 1 (got %d)", p.Repeat)
+		}
 	}
 	var files []string
 	p.buildProviders(s, dir, errs, &files)
@@ -52,6 +55,7 @@ func build(s *spec.Scenario, dir string) (*Plan, error) {
 	if err := errs.Err(s.Path); err != nil {
 		return nil, err
 	}
+	var err error
 	if p.Files, err = fileRefs(dir, files); err != nil {
 		return nil, &spec.Error{Msg: fmt.Sprintf("%s: %v", s.Path, err)}
 	}
@@ -95,6 +99,9 @@ func (p *Plan) buildProviders(s *spec.Scenario, dir string, errs *spec.Problems,
 			}
 			if c.Model == "" {
 				at(path, "model is required for kind openai")
+			}
+			if c.APIKeyEnv != "" && os.Getenv(c.APIKeyEnv) == "" {
+				at(path+".api_key_env", "the environment variable %s is empty or unset", c.APIKeyEnv)
 			}
 			p.Providers[name] = &Provider{Name: name, Kind: ps.Kind, OpenAI: c}
 		default:
@@ -179,6 +186,8 @@ func (p *Plan) buildLoad(s *spec.Scenario, dir string, at func(string, string, .
 	case "burst":
 		if w.Burst == nil || w.Burst.Size <= 0 || w.Burst.Every <= 0 {
 			at("workload.burst", "burst arrival needs burst: {size: N, every: D}")
+		} else if w.Burst.Size > MaxInFlight {
+			at("workload.burst.size", "at most %d requests at once (got %d)", MaxInFlight, w.Burst.Size)
 		} else {
 			rateOK("workload.burst", float64(w.Burst.Size)/w.Burst.Every.Seconds(), true)
 		}
@@ -217,8 +226,11 @@ func (p *Plan) buildLoad(s *spec.Scenario, dir string, at func(string, string, .
 	if w.Timeout < 0 {
 		at("workload.timeout", "must be positive")
 	}
-	if w.MaxInFlight < 0 {
-		at("workload.max_in_flight", "must not be negative")
+	if w.MaxInFlight < 0 || w.MaxInFlight > MaxInFlight {
+		at("workload.max_in_flight", "must be between 0 and %d (got %d); 0 takes the default", MaxInFlight, w.MaxInFlight)
+	}
+	if w.Concurrency > MaxUsers {
+		at("workload.concurrency", "at most %d users (got %d)", MaxUsers, w.Concurrency)
 	}
 	if !(w.Prompt.Multimodal >= 0 && w.Prompt.Multimodal <= 1) {
 		at("workload.prompt.multimodal", "is a share in [0, 1] (got %g)", w.Prompt.Multimodal)
@@ -306,8 +318,8 @@ func (p *Plan) buildPipeline(s *spec.Scenario, at func(string, string, ...any)) 
 			c.ModelTokens = DefaultModelTokens
 		}
 		impl("pipeline.messages.impl", "messages", c.Impl)
-		if c.Conversations < 1 {
-			at("pipeline.messages.conversations", "must be at least 1")
+		if c.Conversations < 1 || c.Conversations > MaxConversations {
+			at("pipeline.messages.conversations", "must be between 1 and %d (got %d)", MaxConversations, c.Conversations)
 		}
 		pl.Messages = &c
 	}
@@ -323,6 +335,9 @@ func (p *Plan) buildPipeline(s *spec.Scenario, at func(string, string, ...any)) 
 		}
 		if c.Skew < 0 {
 			at("pipeline.cache.skew", "must not be negative (0 is uniform; 1.1 a typical Zipf skew)")
+		}
+		if c.Capacity < 0 || c.Capacity > MaxCacheCapacity {
+			at("pipeline.cache.capacity", "must be between 0 and %d (got %d); 0 takes the default", MaxCacheCapacity, c.Capacity)
 		}
 		pl.Cache = &c
 	}
@@ -360,8 +375,8 @@ func (p *Plan) buildPipeline(s *spec.Scenario, at func(string, string, ...any)) 
 			c.Limit = DefaultPoolLimit
 		}
 		impl("pipeline.workerpool.impl", "workerpool", c.Impl)
-		if c.Limit < 1 {
-			at("pipeline.workerpool.limit", "must be at least 1")
+		if c.Limit < 1 || c.Limit > MaxPoolLimit {
+			at("pipeline.workerpool.limit", "must be between 1 and %d (got %d)", MaxPoolLimit, c.Limit)
 		}
 		if c.Timeout < 0 {
 			at("pipeline.workerpool.timeout", "must not be negative")
@@ -456,23 +471,6 @@ func variedFamilies(vs spec.Variants) []string {
 	}
 	for _, c := range vs.List {
 		for f := range c {
-			seen[f] = true
-		}
-	}
-	var out []string
-	for _, f := range Families {
-		if seen[f.Name] {
-			out = append(out, f.Name)
-		}
-	}
-	return out
-}
-
-// VariedFamilies lists the families the plan's variants vary.
-func (p *Plan) VariedFamilies() []string {
-	seen := map[string]bool{}
-	for _, v := range p.Variants {
-		for f := range v.Params {
 			seen[f] = true
 		}
 	}

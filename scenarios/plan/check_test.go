@@ -38,13 +38,28 @@ func names(vs []Variant) []string {
 func TestParseBad(t *testing.T) {
 	cases := []struct{ doc, want string }{
 		{"", "t.yaml: the file is empty"},
-		{"name: [", "t.yaml: line 2: did not find expected node content"},
+		{"name: [", "t.yaml: line 1: the list opened on this line is not closed"},
 		{"a: 1\nb: [1, 2\nc: 3\n", "t.yaml: line 2: the list opened on this line is not closed"},
 		{"nmae: x\n", `t.yaml:1: unknown field "nmae"; did you mean "name"?`},
 		{minimal + "workload2: {}\n", `t.yaml:4: unknown field "workload2"; did you mean "workload"?`},
 		{"workload: {arrival: constant, rate: 10, duration: 1s, timout: 1s}\n", `t.yaml:1: workload: unknown field "timout"; did you mean "timeout"?`},
 		{"workload:\n  arrival: constant\n  rate: 10\n  duration: 1s\n  prompt: {tokenz: 5}\n", `t.yaml:5: workload.prompt: unknown field "tokenz"`},
-		{"workload: {arrival: constant, rate: 10, duration: soon}\n", "cannot unmarshal"},
+		{"workload: {arrival: constant, rate: 10, duration: soon}\n", `t.yaml:1: workload.duration: want a duration with a unit, such as 500ms or 2s, got "soon"`},
+		{"workload: {arrival: constant, rate: 10, duration: 1s, timeout: 5}\n", `workload.timeout: want a duration with a unit, such as 500ms or 2s, got "5"`},
+		{"seed: 1.5\n" + strings.TrimPrefix(minimal, "\n"), `t.yaml:1: seed: want a whole number from 0 to 18446744073709551615, got "1.5"`},
+		{"seed: 18446744073709551616\n" + strings.TrimPrefix(minimal, "\n"), `seed: want a whole number from 0 to 18446744073709551615, got "18446744073709551616"`},
+		{"seed: -5\n" + strings.TrimPrefix(minimal, "\n"), `seed: want a whole number from 0 to`},
+		{minimal + "repeat: 0\n", "repeat: must be at least 1 (got 0)"},
+		{minimal + "providers: {a: {capacity: 64.5}}\n", `providers.a.capacity: want a whole number`},
+		{minimal + "providers: {a: {output_tokens: 0}}\n", "providers.a.output_tokens: a response has 1 to 100000 tokens; this distribution's median is 0"},
+		{minimal + "providers: {a: {output_tokens: 1e12}}\n", "providers.a.output_tokens: a response has 1 to 100000 tokens"},
+		{minimal + "providers: {a: {capacity: 100000000}}\n", "providers.a.capacity: must be between 0 and 1000000"},
+		{minimal + "pipeline: {messages: {conversations: 1000000000}}\n", "pipeline.messages.conversations: must be between 1 and 100000"},
+		{minimal + "pipeline: {cache: {capacity: 1000000000000}}\n", "pipeline.cache.capacity: must be between 0 and 10000000"},
+		{minimal + "pipeline: {workerpool: {limit: 2000000000}}\n", "pipeline.workerpool.limit: must be between 1 and 100000"},
+		{minimal + "pipeline: {workerpool: {}}\nvariants: {workerpool: [\"fixed:2000000000\"]}\n", "the limit after the colon must be a number from 1 to 100000"},
+		{"workload: {concurrency: 100000000, duration: 1s}\n", "workload.concurrency: at most 100000 users"},
+		{"workload: {arrival: constant, rate: fast, duration: 1s, max_in_flight: lots}\n", `workload.rate: want a number, got "fast"`},
 		{"workload: {arrival: sometimes, rate: 10, duration: 1s}\n", `t.yaml:1: workload.arrival: unknown arrival "sometimes"`},
 		{"workload: {arrival: constant, duration: 1s}\n", "t.yaml:1: workload.rate: constant arrival needs rate > 0"},
 		{"workload: {arrival: constant, rate: 5}\n", "set duration (e.g. 10s) or requests"},
@@ -58,7 +73,7 @@ func TestParseBad(t *testing.T) {
 		{"workload: {arrival: constant, rate: 10, duration: 1s, prompt: {multimodal: 2}}\n", "workload.prompt.multimodal: is a share in [0, 1]"},
 		{"workload: {arrival: constant, rate: 10, duration: 1s, prompt: {tokens: 5ms}}\n", "is a duration; this is a count"},
 		{minimal + "providers:\n  a: {ttft: {dist: lognormal, median: 50ms, p99: 10ms}}\n", "t.yaml:5: providers.a.ttft: lognormal needs p99 > median"},
-		{minimal + "providers:\n  a: {capacity: -1}\n", "t.yaml:5: providers.a.capacity: must not be negative"},
+		{minimal + "providers:\n  a: {capacity: -1}\n", "t.yaml:5: providers.a.capacity: must be between 0 and 1000000 (got -1)"},
 		{minimal + "providers:\n  a: {kind: grpc}\n", `t.yaml:5: providers.a.kind: unknown kind "grpc"`},
 		{minimal + "providers:\n  a: {kind: openai, model: m}\n", "providers.a: base_url is required"},
 		{minimal + "providers:\n  a: {kind: openai, base_url: localhost, model: m}\n", `providers.a.base_url: "localhost" must start with http://`},
@@ -102,6 +117,21 @@ func TestParseBad(t *testing.T) {
 			assert.ErrorAs(t, err, &se)
 		}
 	}
+}
+
+func TestTypeErrorsAreAllReportedWithTheirPaths(t *testing.T) {
+	_, err := Resolve([]byte("workload: {arrival: constant, rate: fast, duration: 1s, timeout: -2s}\nproviders: {a: {capacity: many}}\nrepeat: x\n"), "t.yaml", ".", Overrides{})
+	require.Error(t, err)
+	for _, want := range []string{`t.yaml:1: workload.rate: want a number, got "fast"`, `t.yaml:2: providers.a.capacity: want a whole number`, `t.yaml:3: repeat: want a whole number`} {
+		assert.Contains(t, err.Error(), want)
+	}
+}
+
+func TestMergeKeysAreFields(t *testing.T) {
+	p := mustResolve(t, "x-load: &load {arrival: constant, rate: 10}\nworkload:\n  <<: *load\n  duration: 1s\n", Overrides{})
+	assert.Equal(t, 10.0, p.Load.Rate)
+	_, err := Resolve([]byte("x-load: &load {arrival: constant, rtae: 10}\nworkload:\n  <<: *load\n  duration: 1s\n"), "t.yaml", ".", Overrides{})
+	assert.ErrorContains(t, err, `unknown field "rtae"`)
 }
 
 func TestParseReportsEveryProblem(t *testing.T) {
@@ -180,6 +210,9 @@ func TestOverridesAreAppliedToTheSource(t *testing.T) {
 	assert.Equal(t, p.Load, again.Load)
 	assert.NotEqual(t, digest([]byte(doc)), p.SourceHash)
 
+	both := mustResolve(t, doc, Overrides{Variants: []string{"cache=sharded", "cache=seed", "stream=safe"}})
+	assert.Equal(t, []string{"cache=sharded/stream=safe", "cache=seed/stream=safe"}, names(both.Variants), "two of one family: both run")
+
 	list := minimal + "pipeline: {cache: {}, stream: {}}\nvariants:\n  - {cache: seed, stream: seed}\n  - {cache: sharded, stream: safe}\n"
 	lp := mustResolve(t, list, Overrides{Variants: []string{"cache=sharded"}})
 	assert.Equal(t, []string{"cache=sharded/stream=safe"}, names(lp.Variants))
@@ -251,7 +284,7 @@ workload:
 	assert.Equal(t, 5.0, p.Load.Think.Quantile(0.5)/1e6, "the think time from the file, in ms")
 
 	// A rerun refuses files that changed or vanished since.
-	r := &results.Results{Source: doc, File: filepath.Join(dir, "s.yaml"), Dir: p.Dir, Files: p.Files}
+	r := &results.Results{Source: doc, SourceHash: digest([]byte(doc)), File: filepath.Join(dir, "s.yaml"), Dir: p.Dir, Files: p.Files}
 	_, err = FromResults(r, "results.json", Overrides{})
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "think.txt"), []byte("50ms\n"), 0o644))
@@ -260,6 +293,9 @@ workload:
 	require.NoError(t, os.Remove(filepath.Join(dir, "think.txt")))
 	_, err = FromResults(r, "results.json", Overrides{})
 	assert.ErrorContains(t, err, "think.txt, which cannot be read now")
+	r.Source += "# edited\n"
+	_, err = FromResults(r, "results.json", Overrides{})
+	assert.ErrorContains(t, err, "the recorded scenario (source) was edited since the run")
 }
 
 func TestSeedsComeFromOneFunction(t *testing.T) {

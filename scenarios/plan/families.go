@@ -123,8 +123,8 @@ func splitPoolVariant(v string) (impl string, limit int, err error) {
 		return impl, 0, nil
 	}
 	limit, err = strconv.Atoi(l)
-	if err != nil || limit < 1 {
-		return "", 0, fmt.Errorf("workerpool variant %q: the limit after the colon must be a positive number", v)
+	if err != nil || limit < 1 || limit > MaxPoolLimit {
+		return "", 0, fmt.Errorf("workerpool variant %q: the limit after the colon must be a number from 1 to %d", v, MaxPoolLimit)
 	}
 	return impl, limit, nil
 }

@@ -46,6 +46,16 @@ const (
 // about 200 000 requests/s against a zero-latency mock on 2 cores).
 const MaxRate = 1e7
 
+// Bounds of what a scenario may ask for: beyond them a run would only
+// exhaust the machine's memory before its first request.
+const (
+	MaxUsers         = 100_000
+	MaxInFlight      = 10_000_000
+	MaxConversations = 100_000
+	MaxCacheCapacity = 10_000_000
+	MaxPoolLimit     = 100_000
+)
+
 // Plan is a scenario resolved for running.
 type Plan struct {
 	Name, Description string
@@ -67,6 +77,8 @@ type Plan struct {
 	Variants   []Variant
 	Thresholds []results.Threshold
 	SLO        results.SLO
+	// Segment, when set, is the share of the schedule this process sends.
+	Segment *Segment
 	// Sweep is the scenario's sweep: block (llmbench sweep).
 	Sweep Sweep
 }

@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -27,10 +28,13 @@ type Overrides struct {
 	Users *int
 	// Variants force a family to one variant: "family=name".
 	Variants []string
+	// Segment runs one share of the schedule. It is not a change of the
+	// scenario's text: every segment runs the same scenario.
+	Segment *Segment
 }
 
 // OverrideError is an override that cannot apply to the scenario. Name is
-// the override's name (rate, duration, seed, repeat, variant).
+// the override's name (rate, duration, seed, repeat, variant, segment).
 type OverrideError struct {
 	Name, Value, Msg string
 }
@@ -51,6 +55,9 @@ func Open(path string, o Overrides) (*Plan, error) {
 // so that a run can be repeated exactly; a file it read that has changed
 // or vanished since is an error. Overrides apply on top.
 func FromResults(r *results.Results, path string, o Overrides) (*Plan, error) {
+	if d := digest([]byte(r.Source)); d != r.SourceHash {
+		return nil, &spec.Error{Msg: fmt.Sprintf("%s: the recorded scenario (source) was edited since the run: its SHA-256 is %.12s, the results recorded %.12s; run the scenario file instead", path, d, r.SourceHash)}
+	}
 	for _, f := range r.Files {
 		name := f.Path
 		if !filepath.IsAbs(name) {
@@ -95,9 +102,21 @@ func Resolve(data []byte, path, dir string, o Overrides) (*Plan, error) {
 	}
 	p, err := build(s, dir)
 	if err != nil {
+		if len(notes) > 0 {
+			// The problem may be the overrides': say they were applied.
+			var se *spec.Error
+			if errors.As(err, &se) {
+				se.Msg = "with " + strings.Join(notes, " ") + " applied:\n" + se.Msg
+			}
+		}
 		return nil, err
 	}
 	p.Source, p.SourceHash, p.Overrides = source, digest(source), notes
+	if o.Segment != nil {
+		if err := p.setSegment(*o.Segment); err != nil {
+			return nil, err
+		}
+	}
 	return p, nil
 }
 
@@ -151,13 +170,28 @@ func (o Overrides) edits(s *spec.Scenario) ([]spec.Edit, []string, error) {
 		edits, notes = append(edits, e...), append(notes, n...)
 	}
 	if len(o.Variants) > 0 {
-		vs := s.Variants
-		vs.Matrix = maps(vs.Matrix)
+		// --variant cache=seed --variant cache=sharded runs both.
+		byFamily := map[string][]string{}
+		var order []string
 		for _, fv := range o.Variants {
-			if err := overrideVariant(s, &vs, fv); err != nil {
+			family, name, err := checkVariant(s, fv)
+			if err != nil {
 				return nil, nil, err
 			}
+			if _, seen := byFamily[family]; !seen {
+				order = append(order, family)
+			}
+			if !slices.Contains(byFamily[family], name) {
+				byFamily[family] = append(byFamily[family], name)
+			}
 			notes = append(notes, "--variant "+fv)
+		}
+		vs := s.Variants
+		vs.Matrix = maps(vs.Matrix)
+		for _, family := range order {
+			if err := restrict(&vs, family, byFamily[family]); err != nil {
+				return nil, nil, err
+			}
 		}
 		var value any = vs.Matrix
 		if len(vs.List) > 0 {
@@ -176,38 +210,48 @@ func maps(m map[string][]string) map[string][]string {
 	return out
 }
 
-// overrideVariant forces a family to one variant in vs.
-func overrideVariant(s *spec.Scenario, vs *spec.Variants, fv string) error {
+// checkVariant reads and checks one --variant family=name.
+func checkVariant(s *spec.Scenario, fv string) (family, name string, err error) {
 	family, name, ok := strings.Cut(fv, "=")
 	if !ok {
-		return &OverrideError{"variant", fv, "want family=name, e.g. cache=sharded"}
+		return "", "", &OverrideError{"variant", fv, "want family=name, e.g. cache=sharded"}
 	}
 	f, ok := FamilyByName(family)
 	if !ok {
-		return &OverrideError{"variant", fv, fmt.Sprintf("unknown family %q (families: %s)", family, strings.Join(FamilyNames(), ", "))}
+		return "", "", &OverrideError{"variant", fv, fmt.Sprintf("unknown family %q (families: %s)", family, strings.Join(FamilyNames(), ", "))}
 	}
 	if !f.staged(pipelineOf(s)) {
-		return &OverrideError{"variant", fv, fmt.Sprintf("the scenario's pipeline has no %s stage", f.Stage)}
+		return "", "", &OverrideError{"variant", fv, fmt.Sprintf("the scenario's pipeline has no %s stage", f.Stage)}
 	}
 	if err := f.checkName(name); err != nil {
-		return &OverrideError{"variant", fv, err.Error()}
+		return "", "", &OverrideError{"variant", fv, err.Error()}
 	}
-	if len(vs.List) > 0 {
-		var kept []map[string]string
-		for _, c := range vs.List {
-			if v, ok := c[family]; !ok || v == name {
-				c = mapsClone(c)
-				c[family] = name
-				kept = append(kept, c)
-			}
-		}
-		if len(kept) == 0 {
-			return &OverrideError{"variant", fv, "no combination of the scenario's variants list has it"}
-		}
-		vs.List = kept
+	return family, name, nil
+}
+
+// restrict makes vs run only the given variants of a family: the matrix's
+// list for it, or the combinations of the list that have one of them
+// (combinations without the family get each of them).
+func restrict(vs *spec.Variants, family string, names []string) error {
+	if len(vs.List) == 0 {
+		vs.Matrix[family] = names
 		return nil
 	}
-	vs.Matrix[family] = []string{name}
+	var kept []map[string]string
+	for _, c := range vs.List {
+		v, has := c[family]
+		for _, name := range names {
+			if !has || v == name {
+				c2 := mapsClone(c)
+				c2[family] = name
+				kept = append(kept, c2)
+			}
+		}
+	}
+	if len(kept) == 0 {
+		return &OverrideError{"variant", family + "=" + strings.Join(names, ","), "no combination of the scenario's variants list has it"}
+	}
+	vs.List = kept
 	return nil
 }
 

@@ -31,6 +31,14 @@ func WriteTables(w io.Writer, r *results.Results) error {
 	fmt.Fprintln(w, title)
 	lat := newTable(w)
 	lat.Header("variant", "latency", "p50", "p90", "p99", "p99.9", "max", "n")
+	// e2e of all requests is shown for every variant when one has
+	// failures, so that the rows compare.
+	failures, cancelled := false, false
+	for i := range r.Variants {
+		s := r.Variants[i].Summary()
+		failures = failures || s.Hist("e2e_failed").TotalCount() > 0
+		cancelled = cancelled || s.Outcomes.Cancelled > 0
+	}
 	for i := range r.Variants {
 		v := &r.Variants[i]
 		s := v.Summary()
@@ -39,8 +47,8 @@ func WriteTables(w io.Writer, r *results.Results) error {
 			if h == nil || h.TotalCount() == 0 {
 				continue
 			}
-			if m.hist == "e2e_all" && h.TotalCount() == s.Hist("e2e").TotalCount() {
-				continue // no failure: the same as e2e (ok)
+			if m.hist == "e2e_all" && !failures {
+				continue // no failure anywhere: the same as e2e (ok)
 			}
 			q := func(p float64) string { return results.FormatDuration(time.Duration(h.ValueAtQuantile(p))) }
 			if err := lat.Append([]string{v.Name, m.label, q(50), q(90), q(99), q(99.9), results.FormatDuration(time.Duration(h.Max())), fmt.Sprint(h.TotalCount())}); err != nil {
@@ -52,7 +60,11 @@ func WriteTables(w io.Writer, r *results.Results) error {
 		return err
 	}
 	tp := newTable(w)
-	tp.Header("variant", "offered/s", "sent/s", "throughput/s", "goodput/s", "scheduled", "ok", "errors", "timeouts", "dropped", "error_rate")
+	header := []any{"variant", "offered/s", "sent/s", "throughput/s", "goodput/s", "scheduled", "ok", "errors", "timeouts", "dropped"}
+	if cancelled {
+		header = append(header, "cancelled")
+	}
+	tp.Header(append(header, "error_rate")...)
 	costs := newTable(w)
 	costs.Header("variant", "cache hits", "cpu/req", "allocs/req", "B/req", "leaks", "thresholds")
 	for i := range r.Variants {
@@ -68,13 +80,12 @@ func WriteTables(w io.Writer, r *results.Results) error {
 		if len(kinds) > 0 {
 			errs += " (" + strings.Join(kinds, ", ") + ")"
 		}
-		dropped := fmt.Sprint(s.Outcomes.Dropped)
-		if s.Outcomes.Cancelled > 0 {
-			dropped += fmt.Sprintf(" + %d cancelled", s.Outcomes.Cancelled)
+		row := []string{v.Name, metric(s, "offered_rate", "%.1f"), metric(s, "sent_rate", "%.1f"), metric(s, "throughput", "%.1f"),
+			metric(s, "goodput", "%.1f"), fmt.Sprint(s.Scheduled), fmt.Sprint(s.Outcomes.OK), errs, fmt.Sprint(s.Outcomes.Timeout), fmt.Sprint(s.Outcomes.Dropped)}
+		if cancelled {
+			row = append(row, fmt.Sprint(s.Outcomes.Cancelled))
 		}
-		if err := tp.Append([]string{v.Name, metric(s, "offered_rate", "%.1f"), metric(s, "sent_rate", "%.1f"), metric(s, "throughput", "%.1f"),
-			metric(s, "goodput", "%.1f"), fmt.Sprint(s.Scheduled), fmt.Sprint(s.Outcomes.OK), errs, fmt.Sprint(s.Outcomes.Timeout), dropped,
-			metric(s, "error_rate", "%")}); err != nil {
+		if err := tp.Append(append(row, metric(s, "error_rate", "%"))); err != nil {
 			return err
 		}
 		if err := costs.Append([]string{v.Name, metric(s, "cache_hit_ratio", "%"), metric(s, "cpu_per_req", "dur"), metric(s, "allocs_per_req", "%.1f"),
@@ -90,6 +101,14 @@ func WriteTables(w io.Writer, r *results.Results) error {
 	}
 	if r.SLO != nil {
 		fmt.Fprintf(w, "goodput counts successes within the SLO: %s\n", sloText(r.SLO))
+	}
+	for i := range r.Variants {
+		v := &r.Variants[i]
+		for _, kind := range results.ErrorKindNames {
+			if msg := ErrorSample(v, kind); msg != "" {
+				fmt.Fprintf(w, "error %-12s %s: %s\n", kind, v.Name, msg)
+			}
+		}
 	}
 	for i := range r.Variants {
 		v := &r.Variants[i]
@@ -186,4 +205,18 @@ func thresholdCell(ts []results.ThresholdResult) string {
 		return fmt.Sprintf("%d/%d pass", passed, len(ts))
 	}
 	return fmt.Sprintf("%d/%d FAIL", len(ts)-passed, len(ts))
+}
+
+// ErrorSample is the first message of an error kind a variant saw, cut
+// to a line.
+func ErrorSample(v *results.VariantResult, kind string) string {
+	for _, rep := range v.Reps {
+		if msg := rep.ErrorSamples[kind]; msg != "" {
+			if len(msg) > 200 {
+				msg = msg[:200] + "…"
+			}
+			return strings.ReplaceAll(msg, "\n", " ")
+		}
+	}
+	return ""
 }

@@ -41,6 +41,12 @@ func synthetic() *results.Results {
 			mk("base", base, 10),
 			mk("slow", func(k int) int64 { return base(k) + int64(5*time.Millisecond) }, 30),
 			mk("same", base, 10),
+			mk("tail", func(k int) int64 {
+				if k%50 == 7 {
+					return base(k) + int64(time.Second) // 2 % of the requests a second slower
+				}
+				return base(k)
+			}, 10),
 			mk("flaky", func(k int) int64 {
 				if k%3 == 0 {
 					return results.Failed
@@ -76,6 +82,11 @@ func TestVerdictKnownAnswers(t *testing.T) {
 	errs := find(cs, "error rate", "flaky")
 	assert.InDelta(t, 1.0/3, errs.Median, 0.01, "its failures show in the error rate")
 	assert.True(t, errs.Shown())
+	tail := find(cs, "e2e (all requests)", "tail")
+	assert.False(t, tail.Shown(), "the median pair does not see a 2 %% tail")
+	tail99 := find(cs, "e2e p99 (all)", "tail")
+	assert.True(t, tail99.Shown(), "the paired p99 does: %+v", tail99)
+	assert.InDelta(t, float64(time.Second), tail99.Median, float64(50*time.Millisecond))
 	allocs := find(cs, "allocs/req", "slow")
 	assert.InDelta(t, 20, allocs.Median, 0.01)
 	assert.InDelta(t, 3, allocs.Ratio, 0.01)

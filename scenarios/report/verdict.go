@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"time"
@@ -42,14 +43,24 @@ type verdictMetric struct {
 	// perRequest picks a sample's per-request figures; nil for a
 	// per-repetition cost, read by metric from each repetition.
 	perRequest func(*results.Sample) []int64
-	metric     string
-	format     func(float64) string
+	// paired summarises the per-request pairs (a, b), failures as +∞:
+	// the difference, its 95 % interval, and whether it has one. The
+	// default is the median paired difference.
+	paired func(a, b []float64) (d, lo, hi float64, ok bool)
+	// score ranks a variant by its own per-request figures (the best
+	// scores lowest); the default is their median.
+	score  func(x []float64) float64
+	metric string
+	format func(float64) string
 }
 
 var verdictMetrics = []verdictMetric{
 	{name: "e2e", label: "e2e (all requests)", perRequest: func(s *results.Sample) []int64 { return s.E2E }, format: fmtNanos},
+	{name: "e2e_p99", label: "e2e p99 (all)", perRequest: func(s *results.Sample) []int64 { return s.E2E }, paired: p99Difference,
+		score: func(x []float64) float64 { return quantile(x, 0.99) }, format: fmtNanos},
 	{name: "ttft", label: "TTFT", perRequest: func(s *results.Sample) []int64 { return s.TTFT }, format: fmtNanos},
-	{name: "error_rate", label: "error rate", metric: "error_rate", format: func(v float64) string { return fmt.Sprintf("%+.2f%%", 100*v) }},
+	{name: "error_rate", label: "error rate", perRequest: func(s *results.Sample) []int64 { return s.E2E }, paired: failureDifference,
+		score: failureRate, format: func(v float64) string { return fmt.Sprintf("%+.2f%%", 100*v) }},
 	{name: "cpu_per_req", label: "CPU/req", metric: "cpu_per_req", format: func(v float64) string { return fmtNanos(v * 1e9) }},
 	{name: "allocs_per_req", label: "allocs/req", metric: "allocs_per_req", format: func(v float64) string { return fmt.Sprintf("%+.1f", v) }},
 }
@@ -105,8 +116,10 @@ func compareOn(r *results.Results, m verdictMetric) []Comparison {
 		if len(all) == 0 {
 			return 0, false
 		}
-		slices.Sort(all)
-		return all[len(all)/2], true
+		if m.score != nil {
+			return m.score(all), true
+		}
+		return quantile(all, 0.5), true
 	}
 	best, bestScore := -1, math.Inf(1)
 	for i, v := range vs {
@@ -124,13 +137,17 @@ func compareOn(r *results.Results, m verdictMetric) []Comparison {
 		}
 		c := Comparison{Metric: m.label, Best: vs[best].Name, Variant: v.Name}
 		if m.perRequest != nil {
-			d := pairedRequests(vs[best], v, m.perRequest)
-			if len(d) == 0 {
+			a, b := pairs(vs[best], v, m.perRequest)
+			if len(a) == 0 {
 				continue
 			}
-			c.Pairs = len(d)
-			c.Median, c.Lo, c.Hi, c.HasInterval = medianInterval(d)
-			if r.Floor != nil && math.Abs(c.Median) < float64(r.Floor.TimerLateP50) {
+			c.Pairs = len(a)
+			if m.paired != nil {
+				c.Median, c.Lo, c.Hi, c.HasInterval = m.paired(a, b)
+			} else {
+				c.Median, c.Lo, c.Hi, c.HasInterval = medianInterval(differences(a, b))
+			}
+			if m.name != "error_rate" && r.Floor != nil && math.Abs(c.Median) < float64(r.Floor.TimerLateP50) {
 				c.BelowFloor = true
 			}
 		} else {
@@ -157,29 +174,138 @@ func value(x int64) float64 {
 	return float64(x)
 }
 
-// pairedRequests is, for every request both variants measured in the same
-// repetition, the variant's figure minus the best's.
-func pairedRequests(best, v *results.VariantResult, pick func(*results.Sample) []int64) []float64 {
-	var d []float64
+// pairs is, for every request both variants measured in the same
+// repetition, the best's figure and the variant's (a failure as +∞).
+func pairs(best, v *results.VariantResult, pick func(*results.Sample) []int64) (a, b []float64) {
 	for r := 0; r < min(len(best.Reps), len(v.Reps)); r++ {
-		a, b := best.Reps[r].Sample, v.Reps[r].Sample
-		if a == nil || b == nil || a.Stride != b.Stride {
+		sa, sb := best.Reps[r].Sample, v.Reps[r].Sample
+		if sa == nil || sb == nil || sa.Stride != sb.Stride {
 			continue
 		}
-		xa, xb := pick(a), pick(b)
+		xa, xb := pick(sa), pick(sb)
 		for k := 0; k < min(len(xa), len(xb)); k++ {
 			if xa[k] == results.Absent || xb[k] == results.Absent {
 				continue
 			}
-			va, vb := value(xa[k]), value(xb[k])
-			if math.IsInf(va, 1) && math.IsInf(vb, 1) {
-				d = append(d, 0) // both failed: a tie
-			} else {
-				d = append(d, vb-va)
-			}
+			a, b = append(a, value(xa[k])), append(b, value(xb[k]))
 		}
 	}
+	return a, b
+}
+
+// differences is b − a pair by pair; two failures are a tie.
+func differences(a, b []float64) []float64 {
+	d := make([]float64, len(a))
+	for k := range a {
+		if math.IsInf(a[k], 1) && math.IsInf(b[k], 1) {
+			continue // both failed: a tie
+		}
+		d[k] = b[k] - a[k]
+	}
 	return d
+}
+
+// failureDifference is the difference of the failure rates over the
+// same requests, with its normal 95 % interval (paired: each request
+// counts −1, 0 or +1).
+func failureDifference(a, b []float64) (d, lo, hi float64, ok bool) {
+	n := float64(len(a))
+	var sum, sq float64
+	for k := range a {
+		x := b2f(math.IsInf(b[k], 1)) - b2f(math.IsInf(a[k], 1))
+		sum += x
+		sq += x * x
+	}
+	d = sum / n
+	if len(a) < 30 {
+		return d, 0, 0, false
+	}
+	half := 1.96 * math.Sqrt(max(0, sq/n-d*d)/(n-1))
+	return d, d - half, d + half, true
+}
+
+// failureRate is the share of failures (+∞) in x.
+func failureRate(x []float64) float64 {
+	n := 0
+	for _, v := range x {
+		if math.IsInf(v, 1) {
+			n++
+		}
+	}
+	return float64(n) / float64(len(x))
+}
+
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// p99Difference is the difference of the two variants' 99th percentiles
+// over the same requests, with a paired bootstrap 95 % interval (1000
+// resamples of the pairs, from a fixed seed): the tail that a median of
+// differences does not see.
+func p99Difference(a, b []float64) (d, lo, hi float64, ok bool) {
+	n := len(a)
+	p99 := func(x []float64) float64 { return quantile(x, 0.99) }
+	d = sub(p99(slices.Clone(b)), p99(slices.Clone(a)))
+	if n < 100 {
+		return d, 0, 0, false
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	const resamples = 1000
+	stats := make([]float64, resamples)
+	ra, rb := make([]float64, n), make([]float64, n)
+	for i := range stats {
+		for k := range n {
+			j := rng.IntN(n)
+			ra[k], rb[k] = a[j], b[j]
+		}
+		stats[i] = sub(p99(rb), p99(ra))
+	}
+	slices.Sort(stats)
+	return d, stats[resamples*25/1000], stats[resamples*975/1000-1], true
+}
+
+// sub is x − y, with ∞ − ∞ a tie.
+func sub(x, y float64) float64 {
+	if math.IsInf(x, 1) && math.IsInf(y, 1) {
+		return 0
+	}
+	return x - y
+}
+
+// quantile is the q-quantile of x (reordered in place), by selection.
+func quantile(x []float64, q float64) float64 {
+	k := min(len(x)-1, int(math.Ceil(q*float64(len(x))))-1)
+	lo, hi := 0, len(x)-1
+	for lo < hi {
+		p := x[(lo+hi)/2]
+		i, j := lo, hi
+		for i <= j {
+			for x[i] < p {
+				i++
+			}
+			for x[j] > p {
+				j--
+			}
+			if i <= j {
+				x[i], x[j] = x[j], x[i]
+				i++
+				j--
+			}
+		}
+		switch {
+		case k <= j:
+			hi = j
+		case k >= i:
+			lo = i
+		default:
+			return x[k]
+		}
+	}
+	return x[k]
 }
 
 // pairedReps is, per repetition, the variant's figure minus the best's.
@@ -274,8 +400,10 @@ func WriteVerdict(w io.Writer, r *results.Results) error {
 		}
 		switch {
 		case best == "":
+		case intervals == 0 && allZero(cs, m.label):
+			fmt.Fprintf(w, "  %-20s the same for every variant\n", m.label+":")
 		case intervals == 0:
-			fmt.Fprintf(w, "  %-20s lowest: %s; one repetition gives no interval (three or more do)\n", m.label+":", best)
+			fmt.Fprintf(w, "  %-20s lowest: %s; too few pairs for an interval\n", m.label+":", best)
 		case len(shown) == 0 && len(better) == 0:
 			fmt.Fprintf(w, "  %-20s no difference shown between the variants%s\n", m.label+":", floorNote(r, cs, m.label))
 		default:
@@ -337,4 +465,13 @@ func floorNote(r *results.Results, cs []Comparison, label string) string {
 		}
 	}
 	return ""
+}
+
+func allZero(cs []Comparison, label string) bool {
+	for _, c := range cs {
+		if c.Metric == label && c.Median != 0 {
+			return false
+		}
+	}
+	return true
 }

@@ -27,6 +27,9 @@ func WriteBenchUnits(w io.Writer) []*Metric {
 		if m.Exact {
 			fmt.Fprint(w, " assume=exact")
 		}
+		if m.Input {
+			fmt.Fprint(w, " role=input")
+		}
 		fmt.Fprintln(w)
 	}
 	return units

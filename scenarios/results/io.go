@@ -82,6 +82,10 @@ func Read(path string) (*Results, error) {
 		Variants json.RawMessage `json:"variants"`
 	}
 	if err := json.Unmarshal(data, &probe); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			return nil, &ReadError{Path: path, Msg: "not a results.json file: want a JSON object, got " + te.Value}
+		}
 		return nil, &ReadError{Path: path, Msg: "not a results.json file: " + err.Error()}
 	}
 	if probe.Version == nil || probe.Variants == nil {
@@ -137,18 +141,27 @@ func (r *Results) check() error {
 		for j := range v.Reps {
 			rep := &v.Reps[j]
 			f := fmt.Sprintf("%s.repetitions[%d]", vf, j)
+			for _, c := range []struct {
+				name string
+				v    int64
+			}{{"scheduled", rep.Scheduled}, {"sent", rep.Sent}, {"good", rep.Good}, {"tokens", rep.Tokens}, {"cache_hits", rep.CacheHits},
+				{"cache_lookups", rep.CacheLookups}, {"window_ns", int64(rep.Window)}, {"send_span_ns", int64(rep.SendSpan)},
+				{"span_ns", int64(rep.Span)}, {"cpu_ns", int64(rep.CPU)}, {"gc_pause_ns", int64(rep.GCPause)}, {"goroutines_leaked", int64(rep.GoroutinesLeaked)}} {
+				if c.v < 0 {
+					return bad(f+"."+c.name, "%d: must not be negative", c.v)
+				}
+			}
 			switch {
-			case rep.Scheduled < 0 || rep.Sent < 0 || rep.Good < 0 || rep.Tokens < 0 || rep.CacheHits < 0 || rep.CacheLookups < 0:
-				return bad(f, "negative count")
-			case rep.Window < 0 || rep.SendSpan < 0 || rep.Span < 0 || rep.CPU < 0 || rep.GCPause < 0:
-				return bad(f, "negative duration")
 			case rep.Offered < 0 || rep.Offered != rep.Offered:
 				return bad(f+".offered_rate", "%g: want a rate >= 0", rep.Offered)
 			case rep.Outcomes.Total() != rep.Scheduled:
 				return bad(f+".outcomes", "add up to %d, but %d requests were scheduled", rep.Outcomes.Total(), rep.Scheduled)
-			case rep.Sent > rep.Scheduled || rep.Good > rep.Outcomes.OK || rep.CacheHits > rep.CacheLookups:
-				return bad(f, "inconsistent counts: sent %d of %d scheduled, good %d of %d ok, hits %d of %d lookups",
-					rep.Sent, rep.Scheduled, rep.Good, rep.Outcomes.OK, rep.CacheHits, rep.CacheLookups)
+			case rep.Sent > rep.Scheduled:
+				return bad(f+".sent", "%d of %d scheduled", rep.Sent, rep.Scheduled)
+			case rep.Good > rep.Outcomes.OK:
+				return bad(f+".good", "%d of %d ok", rep.Good, rep.Outcomes.OK)
+			case rep.CacheHits > rep.CacheLookups:
+				return bad(f+".cache_hits", "%d of %d lookups", rep.CacheHits, rep.CacheLookups)
 			}
 			for name, h := range rep.Histograms {
 				if !isHistName(name) {

@@ -34,7 +34,11 @@ type Metric struct {
 	Scale  float64
 	Better string
 	Exact  bool
-	value  func(*Summary) (float64, bool)
+	// Input marks a figure the run was asked for rather than measured
+	// (the offered rate): results.txt declares it role=input, and the
+	// gate does not judge it.
+	Input bool
+	value func(*Summary) (float64, bool)
 }
 
 // Value is the metric's value in s, and whether it has one.
@@ -73,7 +77,7 @@ var latencyStats = []struct {
 // scalars are the metrics that are not latency statistics, in the order
 // tables and results.txt show them.
 var scalars = []Metric{
-	{Name: "offered_rate", Kind: Rate, Covers: "the schedule", Doc: "requests the schedule offered per second of its measured window (a Poisson schedule's actual draw; absent for an unpaced closed loop, which offers what it gets)", Unit: "offered-req/s", Scale: 1, Better: "higher",
+	{Name: "offered_rate", Kind: Rate, Covers: "the schedule", Doc: "requests the schedule offered per second of its measured window (a Poisson schedule's actual draw; absent for an unpaced closed loop, which offers what it gets)", Unit: "offered-req/s", Scale: 1, Better: "higher", Input: true,
 		value: func(s *Summary) (float64, bool) {
 			if s.nominal == 0 {
 				return 0, false

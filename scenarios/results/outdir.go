@@ -22,6 +22,9 @@ const lockName = ".llmbench.lock"
 // ErrHoldsResults: the output directory already holds a run's results.
 var ErrHoldsResults = errors.New("already holds results (results.json)")
 
+// ErrLocked: another run holds the output directory.
+var ErrLocked = errors.New("another llmbench run is writing there")
+
 // OpenOut prepares dir for a run's results: it creates it, proves it
 // writable, refuses one that already holds results unless replace (with
 // ErrHoldsResults), and takes an exclusive lock (another run writing
@@ -40,13 +43,21 @@ func OpenOut(dir string, replace bool) (*OutDir, error) {
 	unlock, err := lockFile(f)
 	if err != nil {
 		f.Close()
-		return nil, errors.New("another llmbench run is writing there")
+		return nil, ErrLocked
 	}
 	if _, err := os.Stat(filepath.Join(dir, "results.json")); err == nil && !replace {
 		unlock()
 		return nil, ErrHoldsResults
 	}
 	return &OutDir{Path: dir, unlock: unlock}, nil
+}
+
+// Abandon releases the directory unused: the lock file goes, and the
+// directory too if it is left empty.
+func (o *OutDir) Abandon() {
+	o.Close()
+	os.Remove(filepath.Join(o.Path, lockName))
+	os.Remove(o.Path) // only if empty
 }
 
 // Close releases the lock.

@@ -36,16 +36,18 @@ type Results struct {
 	Overrides  []string  `json:"overrides,omitempty"`
 	Files      []FileRef `json:"files,omitempty"` // files the scenario read
 	Seed       uint64    `json:"seed"`
-	// Segment is set when this run was one segment of a split schedule.
-	Segment  *Segment        `json:"segment,omitempty"`
-	Started  time.Time       `json:"started"`
-	Finished time.Time       `json:"finished"`
-	Partial  bool            `json:"partial"` // interrupted: not every repetition ran
-	Env      Environment     `json:"environment"`
-	Floor    *Floor          `json:"floor,omitempty"`
-	SLO      *SLO            `json:"slo,omitempty"`
-	Variants []VariantResult `json:"variants"`
-	Warnings []string        `json:"warnings,omitempty"`
+	// Segment is set when this run was one segment of a split schedule;
+	// MergedFrom counts the segments merged into these results.
+	Segment    *Segment        `json:"segment,omitempty"`
+	MergedFrom int             `json:"merged_from,omitempty"`
+	Started    time.Time       `json:"started"`
+	Finished   time.Time       `json:"finished"`
+	Partial    bool            `json:"partial"` // interrupted: not every repetition ran
+	Env        Environment     `json:"environment"`
+	Floor      *Floor          `json:"floor,omitempty"`
+	SLO        *SLO            `json:"slo,omitempty"`
+	Variants   []VariantResult `json:"variants"`
+	Warnings   []string        `json:"warnings,omitempty"`
 }
 
 // FileRef is a file a scenario read, with the digest of what was read.
@@ -119,12 +121,18 @@ type RepResult struct {
 	// SendSpan is the window stretched by how late the last send was: the
 	// sent rate is Sent/SendSpan.
 	SendSpan time.Duration `json:"send_span_ns"`
-	// Span is from the first measured intended send to the last
-	// completion, the tail included: throughput and goodput are per
-	// second of it.
-	Span time.Duration `json:"span_ns"`
+	// Span is from the start of the measured window (the warm-up's end)
+	// to the last completion, the tail included, and at least the window:
+	// throughput and goodput are per second of it. WindowStart and
+	// LastDone are those two instants, so that segments' spans can be
+	// merged.
+	Span        time.Duration `json:"span_ns"`
+	WindowStart time.Time     `json:"window_start,omitzero"`
+	LastDone    time.Time     `json:"last_done,omitzero"`
 	// Outcomes: every scheduled request is in exactly one.
 	Outcomes Outcomes `json:"outcomes"`
+	// ErrorSamples is the first message of each error kind seen.
+	ErrorSamples map[string]string `json:"error_samples,omitempty"`
 	// Good counts requests that succeeded and met every SLO.
 	Good             int64           `json:"good"`
 	Tokens           int64           `json:"tokens"`
@@ -203,6 +211,19 @@ func (r *Results) Failed() bool {
 		}
 	}
 	return false
+}
+
+// NoSuccess lists the variants that measured requests of which none
+// succeeded.
+func (r *Results) NoSuccess() []string {
+	var out []string
+	for i := range r.Variants {
+		v := &r.Variants[i]
+		if s := v.Summary(); s.Scheduled > 0 && s.Outcomes.OK == 0 {
+			out = append(out, v.Name)
+		}
+	}
+	return out
 }
 
 // Unmeasured lists the variants that measured no request at all.

@@ -35,9 +35,9 @@ func Load(path string) (*Scenario, error) {
 func Parse(data []byte, path string) (*Scenario, error) {
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, &Error{Msg: path + ": " + strictyaml.SyntaxMessage(err)}
+		return nil, &Error{Msg: path + ": " + strictyaml.SourceError(err, data)}
 	}
-	if root.Kind == 0 || len(root.Content) == 0 {
+	if root.Kind == 0 || len(root.Content) == 0 || root.Content[0].Tag == "!!null" {
 		return nil, &Error{Msg: path + ": the file is empty"}
 	}
 	errs := &Problems{}

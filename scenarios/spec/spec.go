@@ -26,7 +26,7 @@ type Scenario struct {
 	Workload    Workload                `yaml:"workload"`
 	Pipeline    Pipeline                `yaml:"pipeline"`
 	Variants    Variants                `yaml:"variants"`
-	Repeat      int                     `yaml:"repeat"`
+	Repeat      *int                    `yaml:"repeat"` // nil: once
 	// SLO is what each request must meet to count as good (goodput).
 	SLO        *SLO        `yaml:"slo"`
 	Thresholds []Threshold `yaml:"thresholds"`
