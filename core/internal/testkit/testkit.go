@@ -168,12 +168,35 @@ func Parked(reason string) bool {
 }
 
 func parkedIn(dump, reason string) bool {
-	for _, line := range strings.Split(dump, "\n") {
-		if strings.HasPrefix(line, "goroutine ") && strings.Contains(line, "["+reason) {
+	return parkedAt(dump, reason, "")
+}
+
+// parkedAt reports whether a goroutine of the dump waits with reason and
+// has at in its stack.
+func parkedAt(dump, reason, at string) bool {
+	for _, g := range strings.Split(dump, "\n\n") {
+		header, stack, _ := strings.Cut(g, "\n")
+		if strings.HasPrefix(header, "goroutine ") && strings.Contains(header, "["+reason) && strings.Contains(stack, at) {
 			return true
 		}
 	}
 	return false
+}
+
+// WaitParkedAtOrExit waits until a goroutine waits with reason in a
+// function whose name contains at, for helper processes: it exits with
+// status 3 after Bound.
+func WaitParkedAtOrExit(reason, at string) {
+	deadline := time.Now().Add(Bound)
+	for time.Now().Before(deadline) {
+		buf := make([]byte, 1<<20)
+		if parkedAt(string(buf[:runtime.Stack(buf, true)]), reason, at) {
+			return
+		}
+		time.Sleep(time.Millisecond)
+	}
+	os.Stderr.WriteString("no goroutine parked in " + reason + " at " + at + "\n")
+	os.Exit(3)
 }
 
 // Barrier releases its waiters once n have arrived.
