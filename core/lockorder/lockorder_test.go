@@ -64,6 +64,7 @@ func TestHelperProcess(t *testing.T) {
 // one (the runtime's report, or goroutines parked on a mutex at the
 // deadline), never a crash of another kind.
 func deadlocks(t *testing.T, kind, v string, table map[string]bool) {
+	t.Parallel() // the children mostly wait out their deadline
 	res := testkit.RunHelper(t, kind+":"+v, 2*time.Second)
 	if testkit.Want(t, v, table) {
 		assert.Equal(t, testkit.Deadlocked, res.Outcome(), "%s", res)
