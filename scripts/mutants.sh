@@ -14,59 +14,77 @@
 # not count as catching anything.
 #
 # usage: scripts/mutants.sh [regexp on patch names]
+#   MUTANT_JOBS (default 2): patches checked at once, each on its own copy.
 set -uo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 filter=${1:-.}
+jobs=${MUTANT_JOBS:-2}
 timeout=${MUTANT_TEST_TIMEOUT:-45s}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-# The working tree as it is (tracked and new files, not ignored ones).
-(cd "$root" && git ls-files -z --cached --others --exclude-standard | xargs -0 cp --parents -t "$tmp" 2>/dev/null)
-cd "$tmp" || exit 2
+patches=()
+for p in "$root"/mutants/*.patch; do
+	[[ $(basename "$p" .patch) =~ $filter ]] && patches+=("$p")
+done
+if [[ ${#patches[@]} -eq 0 ]]; then
+	echo "no mutants match $filter"
+	exit 1
+fi
 
-total=0
-caught=0
-failures=()
-start=$(date +%s)
-for patch in mutants/*.patch; do
+# check PATCH: one result line, "caught NAME TEST" or "FAILED NAME: why".
+check() {
+	local patch=$1 name pkg test flags build out rc t0=$SECONDS
 	name=$(basename "$patch" .patch)
-	[[ $name =~ $filter ]] || continue
-	total=$((total + 1))
 	read -r pkg test flags < <(sed -n 's/^# test: //p' "$patch" | head -1)
 	if [[ -z ${pkg:-} || -z ${test:-} ]]; then
-		failures+=("$name: no '# test: PKG TestName' line")
-		continue
+		echo "FAILED $name: no '# test: PKG TestName' line"
+		return
 	fi
 	if ! git apply --check "$patch" 2>/dev/null; then
-		failures+=("$name: no longer applies")
-		continue
+		echo "FAILED $name: no longer applies"
+		return
 	fi
 	git apply "$patch"
 	# shellcheck disable=SC2086 # flags are words
-	if ! build=$(go test -c -o "$tmp/mutant.test" $flags "$pkg" 2>&1); then
-		failures+=("$name: does not compile: $(echo "$build" | head -3 | tr '\n' ' ')")
+	if ! build=$(go test -c -o mutant.test $flags "$pkg" 2>&1); then
+		echo "FAILED $name: does not compile: $(echo "$build" | head -3 | tr '\n' ' ')"
 		git apply -R "$patch"
-		continue
+		return
 	fi
-	out=$(cd "$pkg" && "$tmp/mutant.test" -test.run "^${test}\$" -test.count=1 -test.timeout="$timeout" 2>&1)
+	out=$(cd "$pkg" && "$OLDPWD/mutant.test" -test.run "^${test}\$" -test.count=1 -test.timeout="$timeout" 2>&1)
 	rc=$?
 	git apply -R "$patch"
 	if [[ $rc -eq 0 ]]; then
-		failures+=("$name: NOT CAUGHT by $test")
+		echo "FAILED $name: NOT CAUGHT by $test"
 	elif grep -q "panic: test timed out" <<<"$out"; then
-		failures+=("$name: $test only hung until the $timeout timeout")
+		echo "FAILED $name: $test only hung until the $timeout timeout"
 	elif grep -q "no tests to run" <<<"$out"; then
-		failures+=("$name: no test named $test in $pkg")
+		echo "FAILED $name: no test named $test in $pkg"
 	else
-		caught=$((caught + 1))
-		printf '  caught  %-50s %s\n' "$name" "$test"
+		echo "caught $name $test $((SECONDS - t0))s"
 	fi
-done
+}
 
-for f in "${failures[@]}"; do
-	echo "  FAILED  $f"
+start=$(date +%s)
+for ((w = 0; w < jobs; w++)); do
+	(
+		dir="$tmp/copy$w"
+		mkdir -p "$dir"
+		# The working tree as it is (tracked and new files, not ignored ones).
+		cd "$root" && git ls-files -z --cached --others --exclude-standard | xargs -0 cp --parents -t "$dir" 2>/dev/null
+		cd "$dir" || exit 2
+		for ((i = w; i < ${#patches[@]}; i += jobs)); do
+			check "${patches[$i]}"
+		done >"$tmp/results$w"
+	) &
 done
-echo "$caught of $total mutants caught ($(($(date +%s) - start)) s)"
-[[ $caught -eq $total && $total -gt 0 ]]
+wait
+
+total=${#patches[@]}
+caught=$(cat "$tmp"/results* | grep -c '^caught ')
+cat "$tmp"/results* | sort | awk '$1 == "caught" { printf "  caught  %-50s %s %s\n", $2, $3, $4 }'
+cat "$tmp"/results* | sort | grep '^FAILED' | sed 's/^FAILED /  FAILED  /'
+echo "$caught of $total mutants caught ($(($(date +%s) - start)) s, $jobs at a time)"
+[[ $caught -eq $total ]]
