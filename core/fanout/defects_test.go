@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -313,14 +312,14 @@ func TestSeedDefectFanoutGroupCacheGrows(t *testing.T) {
 		defer resetSeedGlobals()
 		const calls = 2000
 		long := strings.Repeat("word ", 200)
-		before := liveHeap()
+		before := testkit.LiveHeap()
 		for i := range calls {
 			m := build(t, v, providers(answer(fmt.Sprint(i, "a ", long)), answer(fmt.Sprint(i, "b ", long)), answer(fmt.Sprint(i, "c ", long))),
 				Config{Strategy: Consensus, Method: Similarity})
 			_, err := m.Generate(context.Background(), "q")
 			require.NoError(t, err)
 		}
-		retained := int64(liveHeap()) - int64(before)
+		retained := int64(testkit.LiveHeap()) - int64(before)
 		t.Logf("heap retained after %d calls: %d KiB", calls, retained/1024)
 		assert.Equal(t, testkit.Want(t, v, grows), retained > 3<<20, "retains more than 3 MiB")
 	})
@@ -359,14 +358,6 @@ func TestSeedDefectFanoutConsensusMessageAlwaysFails(t *testing.T) {
 		t.Logf("answer %q, error %v", r.Content, err)
 		assert.Equal(t, testkit.Want(t, v, works), err == nil && r.Content == "yes")
 	})
-}
-
-func liveHeap() uint64 {
-	runtime.GC()
-	runtime.GC()
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	return ms.HeapAlloc
 }
 
 var _ domain.Provider = fake(nil)

@@ -131,13 +131,13 @@ func TestSeedDefectMessagesMemoNeverPruned(t *testing.T) {
 	forEachVariant(t, func(t *testing.T, v string) {
 		w := testkit.Want(t, v, table)
 		const n, size = 20000, 1024
-		before := liveHeap()
+		before := testkit.LiveHeap()
 		m := mustNew(t, v, Config{MaxMessages: 10})
 		for i := range n {
 			body := strings.Repeat("y", size-8) + strings.Repeat("0", 8-len(itoa(i))) + itoa(i)
 			m.AddMessage(text(domain.RoleUser, body))
 		}
-		retained := int64(liveHeap()) - int64(before)
+		retained := int64(testkit.LiveHeap()) - int64(before)
 		runtime.KeepAlive(m)
 		t.Logf("heap retained by a 10-message history after %d messages: %d KiB", n, retained/1024)
 		assert.Equal(t, 10, m.GetMessageCount())
@@ -179,14 +179,6 @@ func TestSeedLatentMessagesMemoWriteUnderReadLock(t *testing.T) {
 		m.GetTokenCount()
 		assert.Equal(t, size, m.memoSize(), "read-locked calls wrote the memo")
 	})
-}
-
-func liveHeap() uint64 {
-	runtime.GC()
-	runtime.GC()
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	return ms.HeapAlloc
 }
 
 func itoa(i int) string {

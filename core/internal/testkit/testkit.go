@@ -282,3 +282,13 @@ func Want[T any](t testing.TB, variant string, table map[string]T) T {
 	}
 	return w
 }
+
+// LiveHeap is the heap in use after two collections: what is still
+// reachable, for tests that measure what a structure retains.
+func LiveHeap() uint64 {
+	runtime.GC()
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return ms.HeapAlloc
+}
