@@ -229,20 +229,24 @@ func TestSeedDefectFanoutGlobalConsensusConfig(t *testing.T) {
 			t.Skip(w.na)
 		}
 		resetSeedGlobals()
-		a := build(t, v, providers(answer("red apple"), answer("red apple"), answer("green pear")),
-			Config{Strategy: Consensus, Method: Majority, Weights: []float64{1, 1, 5}})
-		b := build(t, v, providers(answer("x"), answer("y")), Config{Strategy: Consensus, Method: Weighted, Weights: []float64{1, 2}})
-		var ran atomic.Bool
-		testHookBeforeConsensus = func() {
-			if ran.CompareAndSwap(false, true) { // B's own call passes here too
-				_, err := b.Generate(context.Background(), "q")
-				assert.NoError(t, err)
+		synctest.Test(t, func(t *testing.T) {
+			// The pear arrives first, so that every answer is in before a
+			// majority can be called (the corrected variant calls it early).
+			a := build(t, v, providers(after(3*time.Millisecond, "red apple"), after(2*time.Millisecond, "red apple"),
+				after(time.Millisecond, "green pear")), Config{Strategy: Consensus, Method: Majority, Weights: []float64{1, 1, 5}})
+			b := build(t, v, providers(answer("x"), answer("y")), Config{Strategy: Consensus, Method: Weighted, Weights: []float64{1, 2}})
+			var ran atomic.Bool
+			testHookBeforeConsensus = func() {
+				if ran.CompareAndSwap(false, true) { // B's own call passes here too
+					_, err := b.Generate(context.Background(), "q")
+					assert.NoError(t, err)
+				}
 			}
-		}
-		defer func() { testHookBeforeConsensus = nil }()
-		got, err := a.Generate(context.Background(), "q")
-		require.NoError(t, err)
-		assert.Equal(t, w.answer, got)
+			defer func() { testHookBeforeConsensus = nil }()
+			got, err := a.Generate(context.Background(), "q")
+			require.NoError(t, err)
+			assert.Equal(t, w.answer, got)
+		})
 	})
 }
 
