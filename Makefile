@@ -2,7 +2,7 @@
 GO ?= go
 PKGS := ./...
 
-.PHONY: all test vet race norace fmt-check
+.PHONY: all test vet race norace fmt-check mutants
 
 all: test
 
@@ -24,6 +24,12 @@ race:
 # the race detector would report as failures instead.
 norace:
 	$(GO) test -count=1 -run 'SeedDefect' ./core/...
+
+## mutants: the mutation check of the defect tests: every mutants/*.patch
+## (a fix of a seed defect, or a defect brought into a corrected variant)
+## must make the test it names fail. See scripts/mutants.sh.
+mutants:
+	scripts/mutants.sh
 
 # ---- benchmarks ---------------------------------------------------------
 # The suite: every family, -cpu 1,2,4 (this machine has 2 cores; 4 shows

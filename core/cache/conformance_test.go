@@ -138,6 +138,31 @@ func TestConformance(t *testing.T) {
 	})
 }
 
+func TestUsageCountsExactUnderLoad(t *testing.T) {
+	// The corrected variants count every Get under real contention. (The
+	// seed loses counts: TestSeedDefectCacheLostUsageCounts shows it with a
+	// forced interleaving; under load its losses depend on scheduling.)
+	for _, v := range []string{"rwmutex", "mutex", "syncmap", "sharded"} {
+		t.Run("impl="+v, func(t *testing.T) {
+			c := mustNew(t, v, Config{})
+			k := keyN(1)
+			c.SetKey(k, resp("A"), "m")
+			const readers, gets = 4, 2000
+			var wg sync.WaitGroup
+			for range readers {
+				wg.Go(func() {
+					for range gets {
+						c.GetKey(k)
+					}
+				})
+			}
+			wg.Wait()
+			e, _ := c.Peek(k)
+			assert.Equal(t, int64(1+readers*gets), e.UsageCount)
+		})
+	}
+}
+
 func TestClockGivesASecondChance(t *testing.T) {
 	for _, v := range []string{"rwmutex", "mutex", "syncmap", "sharded"} {
 		t.Run("impl="+v, func(t *testing.T) {

@@ -190,6 +190,9 @@ func (c *lockedCache[L, PL]) GetKey(k Key) (domain.Response, bool) {
 		c.dropExpired(s, k, e)
 		return domain.Response{}, false
 	}
+	if testHookHit != nil {
+		testHookHit()
+	}
 	e.touch()
 	PL(&s.mu).runlock()
 	return v.resp, true

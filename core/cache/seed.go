@@ -6,11 +6,18 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/llmbench/llmbench/core/domain"
 )
+
+// Seed-faithful port of Go-LLMs v0.2.6 pkg/agent/workflow/response_cache.go:
+// ResponseCache (NewResponseCache, Get, Set, Invalidate, Cleanup,
+// cleanupLocked, Clear, GetStats, generateCacheKey, hashString), statement
+// for statement. The *Key methods and Peek are this package's additions for
+// benchmarks and tests; they take the same locks and paths.
 
 // seedCache is the original ResponseCache; the comments name its defects.
 type seedCache struct {
@@ -21,9 +28,10 @@ type seedCache struct {
 	evictions int64
 }
 
-// testHookUpgrade runs in Get between dropping the read lock and taking the
-// write lock, so a test can place another operation in that window.
-var testHookUpgrade func()
+// testHookHit runs in every variant's Get once it has found a live entry
+// and before it records the use (for the seed: still under the read lock,
+// before the upgrade), so that a test can place another operation there.
+var testHookHit func()
 
 func newSeed(cfg Config) *seedCache {
 	cfg = cfg.withDefaults()
@@ -53,10 +61,10 @@ func (c *seedCache) getLocked(key string) (domain.Response, bool) {
 	if time.Since(e.Timestamp) > c.ttl {
 		return domain.Response{}, false
 	}
-	c.mu.RUnlock()
-	if testHookUpgrade != nil {
-		testHookUpgrade()
+	if testHookHit != nil {
+		testHookHit()
 	}
+	c.mu.RUnlock()
 	c.mu.Lock()
 	// Defect: e was read before the upgrade. Writing it back loses the
 	// increments made meanwhile and restores an entry that was invalidated
@@ -168,30 +176,76 @@ func (c *seedCache) Stats() Stats {
 	return s
 }
 
-// seedKey is the original's key: SHA-256 of JSON of the messages and of
-// "%T"/"%v" of each option. "%v" of a func prints its code pointer, the same
-// for every value a With… constructor is called with.
-func seedKey(msgs []domain.Message, opts []domain.Option) string {
-	type part struct {
-		Type string `json:"type"`
-		Text string `json:"text"`
-	}
-	messages := make([]map[string]any, 0, len(msgs))
-	for _, m := range msgs {
-		parts := make([]part, len(m.Content))
-		for i, p := range m.Content {
-			parts[i] = part{string(p.Type), p.Text}
+// seedKey is the original's generateCacheKey: SHA-256 of the JSON of the
+// messages and of "%T"/"%v" of each option. Defects: "%v" of a func prints
+// its code pointer, the same for every value a With… constructor is called
+// with; an image is keyed by its media and source types only, a file by its
+// name and MIME type, audio and video by their presence, so two requests
+// that differ only in their media share an entry.
+func seedKey(messages []domain.Message, options []domain.Option) string {
+	var messageData []map[string]any
+	for _, msg := range messages {
+		msgData := map[string]any{"role": string(msg.Role)}
+		if len(msg.Content) > 0 {
+			if len(msg.Content) == 1 && msg.Content[0].Type == domain.ContentText {
+				msgData["content"] = msg.Content[0].Text
+			} else {
+				var contentParts []map[string]any
+				for _, part := range msg.Content {
+					partData := map[string]any{"type": string(part.Type)}
+					switch part.Type {
+					case domain.ContentText:
+						partData["text"] = part.Text
+					case domain.ContentImage:
+						if part.Image != nil {
+							partData["media_type"] = part.Image.Source.MediaType
+							partData["source_type"] = string(part.Image.Source.Type)
+						}
+					case domain.ContentFile:
+						if part.File != nil {
+							partData["file_name"] = part.File.FileName
+							partData["mime_type"] = part.File.MimeType
+						}
+					case domain.ContentVideo, domain.ContentAudio:
+						partData["media_content"] = true
+					}
+					contentParts = append(contentParts, partData)
+				}
+				msgData["content_parts"] = contentParts
+			}
 		}
-		messages = append(messages, map[string]any{"role": string(m.Role), "content": parts})
+		messageData = append(messageData, msgData)
 	}
-	options := make([]map[string]string, 0, len(opts))
-	for _, o := range opts {
-		options = append(options, map[string]string{"type": fmt.Sprintf("%T", o), "value": fmt.Sprintf("%v", o)})
+	var optionsData []map[string]string
+	for _, opt := range options {
+		optionsData = append(optionsData, map[string]string{
+			"type":  fmt.Sprintf("%T", opt),
+			"value": fmt.Sprintf("%v", opt),
+		})
 	}
-	data, err := json.Marshal(map[string]any{"messages": messages, "options": options})
+	jsonData, err := json.Marshal(map[string]any{"messages": messageData, "options": optionsData})
 	if err != nil {
-		panic(err) // strings and maps of strings always marshal
+		// The original's fallback (unreachable: strings, booleans and maps
+		// of them always marshal).
+		var sb strings.Builder
+		for _, msg := range messages {
+			sb.WriteString(string(msg.Role))
+			sb.WriteString(":")
+			for _, part := range msg.Content {
+				if part.Type == domain.ContentText {
+					sb.WriteString(part.Text)
+				} else {
+					sb.WriteString("[" + string(part.Type) + "]")
+				}
+			}
+			sb.WriteString("|")
+		}
+		return hashString(sb.String())
 	}
-	sum := sha256.Sum256(data)
-	return hex.EncodeToString(sum[:])
+	return hashString(string(jsonData))
+}
+
+func hashString(input string) string {
+	hash := sha256.Sum256([]byte(input))
+	return hex.EncodeToString(hash[:])
 }

@@ -55,6 +55,9 @@ func (c *syncMapCache) GetKey(k Key) (domain.Response, bool) {
 		c.mu.Unlock()
 		return domain.Response{}, false
 	}
+	if testHookHit != nil {
+		testHookHit()
+	}
 	e.touch()
 	return v.resp, true
 }

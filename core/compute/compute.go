@@ -1,5 +1,8 @@
-// Package compute is the document's GetOrCompute: return a cached value, or
-// compute and cache it.
+// Package compute is the document's GetOrCompute ("Concurrency Best
+// Practices, 3. Keep Lock Scopes as Small as Possible",
+// concurrency-patterns.md; no class of its own in the original code):
+// return a cached value, or compute and cache it. locked and doublecheck
+// are the document's "Bad" and "Good" versions as written.
 //
 // Variants:
 //   - locked:       the document's "bad" version: the mutex is held during the

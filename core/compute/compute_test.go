@@ -3,7 +3,9 @@ package compute
 import (
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -48,35 +50,47 @@ func TestConformance(t *testing.T) {
 	})
 }
 
+// waitFor waits, polling, until n goroutines have finished: the test
+// goroutine then sleeps rather than parks on a lock or a channel, so that it
+// is not mistaken for a caller held back by the cache.
+func waitFor(t *testing.T, done *atomic.Int32, n int32) {
+	t.Helper()
+	deadline := time.Now().Add(testkit.Bound)
+	for done.Load() < n {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d callers returned within %v", done.Load(), n, testkit.Bound)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// heldBack are the wait reasons of a caller that a cache holds back while
+// another computes: a lock, a once, a singleflight's WaitGroup.
+var heldBack = []string{"sync.Mutex.Lock", "sync.RWMutex.Lock", "sync.RWMutex.RLock", "sync.WaitGroup.Wait", "chan receive", "select"}
+
 func TestSeedDefectComputeDoubleCheckDuplicates(t *testing.T) {
+	// Two callers of one missing key: the compute function holds the first
+	// until the second computes too (the document's "good" version: both
+	// missed before either stored) or is held back by the cache.
+	computes := map[string]int64{"doublecheck": 2, "locked": 1, "singleflight": 1}
 	forEachVariant(t, func(t *testing.T, v string, c Cache[string]) {
-		const callers = 2
-		var wg sync.WaitGroup
-		if v == "doublecheck" {
-			// Both callers miss before either stores.
-			barrier := testkit.NewBarrier(callers)
-			for range callers {
-				wg.Go(func() { c.GetOrCompute("hot", func() string { barrier.Await(); return "x" }) })
-			}
-			wg.Wait()
-			assert.Equal(t, int64(2), c.Computes(), "one key computed twice")
-			return
+		hook := testkit.Rendezvous(2, heldBack...)
+		var done atomic.Int32
+		for range 2 {
+			go func() {
+				defer done.Add(1)
+				assert.Equal(t, "x", c.GetOrCompute("hot", func() string { hook(); return "x" }))
+			}()
 		}
-		// The others compute once however many callers arrive together.
-		start := make(chan struct{})
-		for range 8 {
-			wg.Go(func() {
-				<-start
-				assert.Equal(t, "x", c.GetOrCompute("hot", func() string { return "x" }))
-			})
-		}
-		close(start)
-		wg.Wait()
-		assert.Equal(t, int64(1), c.Computes())
+		waitFor(t, &done, 2)
+		assert.Equal(t, testkit.Want(t, v, computes), c.Computes(), "computes of one key by two callers")
 	})
 }
 
 func TestSeedDefectComputeLockedBlocksOtherKeys(t *testing.T) {
+	// While one key computes, a lookup of a cached key: the document's "bad"
+	// version holds its mutex through the computation.
+	blocks := map[string]bool{"locked": true, "doublecheck": false, "singleflight": false}
 	forEachVariant(t, func(t *testing.T, v string, c Cache[string]) {
 		c.GetOrCompute("cached", func() string { return "ready" })
 		release := make(chan struct{})
@@ -89,18 +103,28 @@ func TestSeedDefectComputeLockedBlocksOtherKeys(t *testing.T) {
 		<-computing
 		got := make(chan string, 1)
 		go func() { got <- c.GetOrCompute("cached", func() string { return "recomputed" }) }()
-		if v == "locked" {
-			testkit.WaitParked(t, "sync.Mutex.Lock") // the lookup of a cached key waits
+		// Served, or parked on the cache's lock (waiting the bound out would
+		// tell the same, slower).
+		var served bool
+		deadline := time.Now().Add(testkit.Bound)
+	wait:
+		for time.Now().Before(deadline) {
 			select {
-			case <-got:
-				t.Fatal("a cached key was served while another key computed under the lock")
+			case s := <-got:
+				served = true
+				assert.Equal(t, "ready", s)
+				break wait
 			default:
 			}
-			close(release)
+			if testkit.Parked("sync.Mutex.Lock") || testkit.Parked("sync.RWMutex.RLock") || testkit.Parked("sync.RWMutex.Lock") {
+				break
+			}
+			time.Sleep(time.Millisecond)
+		}
+		assert.Equal(t, testkit.Want(t, v, blocks), !served, "the cached key waited for another key's computation")
+		close(release)
+		if !served {
 			assert.Equal(t, "ready", <-got)
-		} else {
-			assert.Equal(t, "ready", <-got)
-			close(release)
 		}
 		<-slowDone
 	})

@@ -3,20 +3,31 @@
 // consensus (majority, similarity, weighted).
 //
 // Variants (Registry):
-//   - seed:  "fastest" waits for every provider and cancels none; a context
-//     error from any provider beats every success; majority ties go by map
-//     order (random); the consensus threshold lives in a package variable that
-//     the last constructor wins; a process-wide group cache grows with every
-//     distinct answer; weighted consensus adds a response's weight to every
-//     group it resembles, so weights are counted several times.
+//   - seed:  the original's code (see seed.go): every call gets a 30 s
+//     timeout; "fastest" waits for every provider, cancels none and sorts
+//     by elapsed time; primary tries the others in index order and loses
+//     their errors; the consensus settings go through a process-wide
+//     variable written on every call; majority ties go by map order; the
+//     similarity consensus keeps a process-wide group cache, keyed by the
+//     first 64 characters and length, whose group numbers leak from one
+//     call into the next; weighted consensus ignores the configured
+//     threshold; consensus over GenerateMessage always fails; a failed or
+//     over-long stream ends in an error-text token or a silent cut.
 //   - fixed: the first success wins and the other calls are cancelled;
-//     provider errors never beat successes; ties go to the lowest provider
-//     index; no package state; each response counts once, in one group;
-//     majority returns as soon as a strict majority agrees.
+//     errors are wrapped and kept; ties go to the lowest provider index; no
+//     package state; each response counts once, in one group; majority
+//     returns as soon as a strict majority agrees; when the context ends,
+//     the answers already in are decided on.
 //
-// Streams are not raced or voted on: Stream and StreamMessage use the primary
-// with fallback in every strategy, since racing streams wastes the losers'
-// tokens and a vote over partial tokens means nothing.
+// NewDocumentConsensus is the design document's fan-out/fan-in, as written:
+// it drops the answers collected when the context ends and returns no error
+// when every provider fails. It is not in Registry (benchmarks and
+// scenarios iterate Registry); the defect tests include it.
+//
+// The corrected variant does not race or vote on streams: Stream and
+// StreamMessage use the primary with fallback in every strategy, since
+// racing streams wastes the losers' tokens and a vote over partial tokens
+// means nothing.
 package fanout
 
 import (
@@ -105,12 +116,6 @@ func (c Config) withDefaults(n int) Config {
 	}
 	if c.SimilarityThreshold == 0 {
 		c.SimilarityThreshold = DefaultSimilarityThreshold
-	}
-	if len(c.Weights) == 0 {
-		c.Weights = make([]float64, n)
-		for i := range c.Weights {
-			c.Weights[i] = 1
-		}
 	}
 	return c
 }

@@ -12,6 +12,12 @@ type fixedMulti struct {
 }
 
 func newFixed(p []domain.Provider, cfg Config) *fixedMulti {
+	if len(cfg.Weights) == 0 {
+		cfg.Weights = make([]float64, len(p))
+		for i := range cfg.Weights {
+			cfg.Weights[i] = 1
+		}
+	}
 	return &fixedMulti{providers: p, cfg: cfg}
 }
 
@@ -80,13 +86,16 @@ func (m *fixedMulti) consensus(ctx context.Context, c call) (any, error) {
 		counts[k]++
 		return counts[k]*2 > n // a strict majority cannot be overturned
 	})
-	if err != nil {
-		return nil, err
-	}
+	beforeConsensus()
 	ok := successes(all)
 	if len(ok) == 0 {
+		if err != nil {
+			return nil, err
+		}
 		return nil, joinErrs(all)
 	}
+	// When ctx ends first, the answers already in are decided on rather
+	// than dropped (the document's fan-in drops them).
 	sortByIndex(ok)
 	switch m.cfg.Method {
 	case Similarity:
@@ -197,4 +206,32 @@ func (m *fixedMulti) StreamMessage(ctx context.Context, msgs []domain.Message, o
 	return streamPrimary(ctx, m.providers, m.cfg.Primary, func(p domain.Provider) (domain.ResponseStream, error) {
 		return p.StreamMessage(ctx, msgs, opts...)
 	})
+}
+
+func successes(res []result) []result {
+	var ok []result
+	for _, r := range res {
+		if r.err == nil {
+			ok = append(ok, r)
+		}
+	}
+	return ok
+}
+
+// primaryWithFallback tries the primary, then the others in ring order,
+// and keeps every error.
+func primaryWithFallback(ctx context.Context, providers []domain.Provider, primary int, c call) (any, error) {
+	var res []result
+	for i := range providers {
+		idx := (primary + i) % len(providers)
+		v, _, err := c(ctx, providers[idx])
+		if err == nil {
+			return v, nil
+		}
+		res = append(res, result{idx: idx, err: err})
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+	}
+	return nil, joinErrs(res)
 }

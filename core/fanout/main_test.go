@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"go.uber.org/goleak"
 
@@ -65,6 +66,50 @@ func providers(ps ...fake) []domain.Provider {
 func forEachVariant(t *testing.T, fn func(t *testing.T, variant string)) {
 	for _, v := range Registry.Names() {
 		t.Run("impl="+v, func(t *testing.T) { fn(t, v) })
+	}
+}
+
+// withDocument is every registered variant and the document's fan-in.
+func withDocument(t *testing.T, fn func(t *testing.T, variant string)) {
+	for _, v := range append(Registry.Names(), "document") {
+		t.Run("impl="+v, func(t *testing.T) { fn(t, v) })
+	}
+}
+
+// build makes a variant, the document's fan-in included (which ignores cfg:
+// it only knows one consensus).
+func build(t *testing.T, variant string, ps []domain.Provider, cfg Config) domain.Provider {
+	t.Helper()
+	if variant == "document" {
+		return NewDocumentConsensus(ps)
+	}
+	return mustNew(t, variant, ps, cfg)
+}
+
+// resetSeedGlobals empties the seed's process-wide consensus state, so that
+// a test starts from what a fresh process has.
+func resetSeedGlobals() {
+	seedGlobalConsensusConfig.Store(nil)
+	c := seedGlobalGroupCache
+	c.mu.Lock()
+	c.groups, c.groupRepresentatives, c.similarityThreshold = make(map[string]int, 64), nil, 0
+	c.mu.Unlock()
+	sc := seedGlobalSimilarityCache
+	sc.mu.Lock()
+	clear(sc.cache)
+	sc.mu.Unlock()
+}
+
+// after answers s after d (of the bubble's fake time, in synctest), so that
+// tests can fix the order in which answers arrive.
+func after(d time.Duration, s string) fake {
+	return func(ctx context.Context) (string, error) {
+		select {
+		case <-time.After(d):
+			return s, nil
+		case <-ctx.Done():
+			return "", ctx.Err()
+		}
 	}
 }
 

@@ -5,9 +5,15 @@
 //   - Singletons: once (sync.Once, as GetChannelPool), oncevalue
 //     (sync.OnceValue), mutex (check under a lock);
 //   - Counters: racy (the document's "bad": value++ unguarded; loses
-//     updates), mutex (the document's "good"), atomic;
-//   - Configs: rwmutex (the document's), mutex, cow (copy-on-write behind an
-//     atomic pointer: reads take no lock at all).
+//     updates), mutex (the document's "good"), atomic ("Concurrency Best
+//     Practices, 1. Always Lock Data Access");
+//   - Configs: rwmutex (the document's, "2. Use Read/Write Mutexes"),
+//     mutex, cow (copy-on-write behind an atomic pointer: reads take no
+//     lock at all).
+//
+// The singleton is the original's GetChannelPool pattern
+// (pkg/llm/domain/pool.go); the rest are the document's patterns
+// (concurrency-patterns.md), with no class of their own in the code.
 package lifecycle
 
 import (

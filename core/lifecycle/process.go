@@ -6,7 +6,8 @@ import (
 	"time"
 )
 
-// ProcessWithContext is the document's: run op in a goroutine and wait for
+// ProcessWithContext is the document's ("Use Context for Cancellation and
+// Timeouts", concurrency-patterns.md), as written: run op in a goroutine and wait for
 // it or for ctx. Defect: op is not given ctx, so after ctx ends the caller
 // has its error but op goes on working (and spending) to the end.
 func ProcessWithContext(ctx context.Context, input string, op func(string) (string, error)) (string, error) {
@@ -39,7 +40,7 @@ func ProcessWithContextFixed(ctx context.Context, input string, op func(context.
 	return op(ctx, input)
 }
 
-// ProcessItems is the document's leak-free fan-out: every worker's send
+// ProcessItems is the document's leak-free fan-out ("Goroutine Leaks"): every worker's send
 // also waits on a context that is cancelled on every return path, so no
 // worker is left blocked when the collector stops early.
 func ProcessItems[I, R any](ctx context.Context, items []I, process func(I) R, timeout time.Duration) []R {
@@ -62,9 +63,11 @@ func ProcessItems[I, R any](ctx context.Context, items []I, process func(I) R, t
 	return collect(ctx, resultCh, timeout)
 }
 
-// ProcessItemsLeaky is ProcessItems without the cancellable send: when the
-// collector gives up early, every worker that has not delivered blocks on
-// its send for good, and so does the closer waiting for them.
+// ProcessItemsLeaky is not in the document: it is ProcessItems without the
+// cancellable send, a teaching contrast (not a seed defect: the document's
+// ProcessItems is the correct one). When the collector gives up early,
+// every worker that has not delivered blocks on its send for good, and so
+// does the closer waiting for them.
 func ProcessItemsLeaky[I, R any](ctx context.Context, items []I, process func(I) R, timeout time.Duration) []R {
 	resultCh := make(chan R)
 	var wg sync.WaitGroup

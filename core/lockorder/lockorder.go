@@ -3,8 +3,10 @@
 //
 // Variants (Registry):
 //   - naive:   lock from, then to: two opposite transfers deadlock;
-//   - ordered: the document's fix, lock by ascending ID. Its own defect: a
-//     transfer from an account to itself locks the same mutex twice;
+//   - ordered: the document's fix, lock by ascending ID. Its own defects: a
+//     transfer from an account to itself locks the same mutex twice, and
+//     two accounts with one ID are locked in opposite orders by opposite
+//     transfers;
 //   - total:   ascending ID with a self-transfer (or equal IDs, by pointer)
 //     handled, so any pair in any order is safe.
 package lockorder
@@ -54,6 +56,10 @@ func between() {
 		testHookBetweenLocks()
 	}
 }
+
+// Naive, Ordered: the document's "Avoiding Concurrency Issues, 1.
+// Deadlocks" (concurrency-patterns.md), as written; Total is the corrected
+// version.
 
 // Naive is the document's deadlock-prone version.
 func Naive(from, to *Account, amount int64) {

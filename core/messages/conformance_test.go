@@ -12,14 +12,14 @@ import (
 )
 
 func TestEstimateTokens(t *testing.T) {
-	assert.Equal(t, 5, EstimateTokens(nil))
+	assert.Equal(t, 0, EstimateTokens(nil))
 	assert.Equal(t, 3+5, EstimateTokens(text(domain.RoleUser, "twelve chars").Content))
 	multi := []domain.ContentPart{
 		{Type: domain.ContentText, Text: "abcdefgh"},
 		{Type: domain.ContentImage, Image: &domain.ImageContent{}},
 		{Type: domain.ContentAudio, Audio: &domain.AudioContent{}},
 	}
-	assert.Equal(t, 5+2+(10+1000)+(10+500), EstimateTokens(multi))
+	assert.Equal(t, (2+5)+1000+500+3*10, EstimateTokens(multi), "text len/4+5, image 1000, audio 500, 10 per part")
 }
 
 func TestConformance(t *testing.T) {

@@ -5,10 +5,15 @@
 //
 // Variants (Registry):
 //   - seed:  the original's code paths and defects: token truncation only when
-//     over the message count, a token loop that keeps about (total − budget)
-//     tokens, O(n²) prepends, newest-first output from GetMessagesForModel, a
+//     over the message count (and then the count limit is ignored), a token
+//     loop that keeps about (total − budget) tokens, O(n²) prepends,
+//     newest-first output from GetMessagesForModel, whose cut of an
+//     oversized message keeps its images (and so breaks the limit), a
 //     recursive RLock when the limit is <= 0 (deadlocks behind a waiting
-//     writer), a token memo map written under the read lock and never pruned.
+//     writer), a token memo that is never pruned and whose keys let a text
+//     and an image share an estimate. The memo is written under the read
+//     lock on a miss, but no public call sequence misses (every stored
+//     message's key is memoised when it is added): that race is latent.
 //   - fixed: both budgets enforced on every add, chronological order, amortised
 //     O(1) append and drop, token counts stored with each message (memory bounded
 //     by the history), no lock taken twice.
@@ -78,48 +83,56 @@ func New(variant string, cfg Config) (Manager, error) {
 	return ctor(cfg), nil
 }
 
-// Token costs of the original's estimate.
+// Token costs of the original's estimate (estimateTokens and
+// estimateTokensFromContentParts).
 const (
-	messageOverhead = 5
-	partOverhead    = 10
-	imageTokens     = 1000
-	mediaTokens     = 500 // file, audio, video
+	textOverhead = 5    // added to every text part's len/4
+	partOverhead = 10   // per part, when a message has more than one
+	imageTokens  = 1000 // an image part
+	mediaTokens  = 500  // a file, audio or video part
 )
 
-// EstimateTokens is the original's heuristic: about four characters a token
-// plus 5 per message; an image costs 1000, a file, audio or video part 500,
-// and every part after the first 10 more.
+// EstimateTokens is the original's heuristic, without its memo: a text part
+// costs len/4 + 5, an image 1000, a file, audio or video part 500, and a
+// message of several parts 10 more per part. An empty message costs 0.
 func EstimateTokens(parts []domain.ContentPart) int {
-	n := messageOverhead
-	for i, p := range parts {
-		if i > 0 {
-			n += partOverhead
-		}
-		switch p.Type {
-		case domain.ContentImage:
-			n += imageTokens
-		case domain.ContentFile, domain.ContentAudio, domain.ContentVideo:
-			n += mediaTokens
-		default:
-			n += len(p.Text) / 4
-		}
+	n := 0
+	for _, p := range parts {
+		n += partTokens(p)
+	}
+	if len(parts) > 1 {
+		n += partOverhead * len(parts)
 	}
 	return n
 }
 
-// truncateToTokens cuts a message's text so that its estimate fits in limit,
-// at a space near the cut where there is one, and marks the cut with "...".
-// Non-text parts are dropped: they cannot be cut.
+func partTokens(p domain.ContentPart) int {
+	switch p.Type {
+	case domain.ContentText:
+		return len(p.Text)/4 + textOverhead
+	case domain.ContentImage:
+		return imageTokens
+	case domain.ContentFile, domain.ContentAudio, domain.ContentVideo:
+		return mediaTokens
+	}
+	return 0
+}
+
+// truncateToTokens is the corrected variant's cut: the message's text, cut
+// at a space near the end where there is one and marked with "...", so that
+// its estimate fits in limit. Non-text parts are dropped: they cannot be
+// cut, and an image alone costs 1000 tokens, which would break the limit
+// the cut is for (the seed keeps them and does break it).
 func truncateToTokens(msg domain.Message, limit int) domain.Message {
-	keep := (limit - messageOverhead) * 4
+	keep := (limit - textOverhead) * 4
 	if keep < 0 {
 		keep = 0
 	}
 	text := msg.Text()
 	if len(text) > keep {
 		if keep > 20 {
-			if i := strings.LastIndexByte(text[keep-20:keep], ' '); i >= 0 {
-				keep = keep - 20 + i
+			if i := strings.LastIndexByte(text[keep-19:keep], ' '); i >= 0 {
+				keep = keep - 19 + i
 			}
 		}
 		text = text[:keep] + "..."

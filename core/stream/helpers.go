@@ -6,6 +6,10 @@ import (
 	"github.com/llmbench/llmbench/core/domain"
 )
 
+// SafeSend, TrySend and TryReceive follow the document's "Concurrency Best
+// Practices" 5 and 6 (concurrency-patterns.md) as written; TrySendSafe and
+// TryRecv are their corrected counterparts.
+
 // SafeSend is the document's: a send that recovers from a closed channel.
 // Defect: on a full buffer it takes the default branch and reports
 // closed=false, so the caller believes the token went out: it is lost.
@@ -35,9 +39,38 @@ func TrySend(ch chan<- domain.Token, tok domain.Token) bool {
 	}
 }
 
-// TryReceive is the document's non-blocking receive. ok is false both when
-// the channel is empty and when it is closed; closed tells them apart.
-func TryReceive(ch <-chan domain.Token) (tok domain.Token, ok, closed bool) {
+// TrySendSafe is the corrected non-blocking send: sent says whether the
+// token went out (false on a full buffer, which SafeSend hides), closed
+// whether the channel was closed (where TrySend panics).
+func TrySendSafe(ch chan<- domain.Token, tok domain.Token) (sent, closed bool) {
+	defer func() {
+		if recover() != nil {
+			sent, closed = false, true
+		}
+	}()
+	select {
+	case ch <- tok:
+		return true, false
+	default:
+		return false, false
+	}
+}
+
+// TryReceive is the document's non-blocking receive. Defect: ok is false
+// both when the channel is empty and when it is closed, so a consumer
+// polling it cannot tell "nothing yet" from "never again".
+func TryReceive(ch <-chan domain.Token) (domain.Token, bool) {
+	select {
+	case tok, ok := <-ch:
+		return tok, ok
+	default:
+		return domain.Token{}, false
+	}
+}
+
+// TryRecv is the corrected non-blocking receive: closed tells a closed
+// channel from an empty one.
+func TryRecv(ch <-chan domain.Token) (tok domain.Token, ok, closed bool) {
 	select {
 	case t, open := <-ch:
 		return t, open, !open
@@ -46,9 +79,10 @@ func TryReceive(ch <-chan domain.Token) (tok domain.Token, ok, closed bool) {
 	}
 }
 
-// The original's value pools (TokenPool.NewToken, ResponsePool.NewResponse)
-// take an object from a sync.Pool, fill it, copy it out and put it back:
-// the copy is what the caller gets, so the pool saves nothing.
+// The original's value pools (pkg/llm/domain/pool.go: TokenPool.NewToken,
+// ResponsePool.NewResponse) take an object from a sync.Pool, fill it, copy
+// it out and put it back: the copy is what the caller gets, so the pool
+// saves nothing.
 
 // SeedTokenPool is the original TokenPool.
 type SeedTokenPool struct{ pool sync.Pool }

@@ -8,7 +8,8 @@ import (
 	"github.com/llmbench/llmbench/core/domain"
 )
 
-// safePool recycles whole Streams. A Stream carries a reference count of 2
+// safePool is this package's corrected pool (no original counterpart): it
+// recycles whole Streams. A Stream carries a reference count of 2
 // (producer and consumer); the one who lets go last drains it and puts it
 // back, so a recycled channel can hold nothing and be written by nobody.
 type safePool struct {
@@ -86,6 +87,9 @@ func (o *safeOwner) release() {
 	s := &o.s.Stream
 	for len(s.C) > 0 {
 		<-s.C // nobody else holds the stream now
+		if testHookDrained != nil {
+			testHookDrained()
+		}
 	}
 	select {
 	case <-s.quit:

@@ -8,9 +8,10 @@ import (
 	"github.com/llmbench/llmbench/core/registry"
 )
 
-// Sender sends one token into a stream, giving up when the consumer has
-// left, ctx ends, or (for the timed senders) the send waits too long. One
-// Sender serves one stream; Stop releases what it holds.
+// Sender sends one token into a stream, giving up when the send waits too
+// long (the timed senders) and, except for the document's timeafter, when
+// the consumer has left or ctx ends. One Sender serves one stream; Stop
+// releases what it holds.
 type Sender interface {
 	Send(ctx context.Context, s *Stream, tok domain.Token) error
 	Stop()
@@ -20,7 +21,7 @@ type Sender interface {
 var Senders = registry.New[func(timeout time.Duration) Sender]("stream sender")
 
 func init() {
-	Senders.Register("timeafter", "time.After per token, as the document's streamTokens", func(d time.Duration) Sender { return timeAfterSender{d} })
+	Senders.Register("timeafter", "the document's streamTokens: time.After per token, no context case", func(d time.Duration) Sender { return timeAfterSender{d} })
 	Senders.Register("timer", "one timer per stream, Reset per token", func(d time.Duration) Sender { return &timerSender{timeout: d} })
 	Senders.Register("ctx", "context only, no timer", func(time.Duration) Sender { return ctxSender{} })
 }
@@ -39,9 +40,14 @@ func sent(s *Stream, tok domain.Token) error {
 	return nil
 }
 
+// timeAfterSender is the document's streamTokens send: the token, or a
+// time.After per token. It has no context or consumer case (the
+// document's has none), so a producer whose consumer has left or whose
+// context has ended only gives up when the timeout passes; with timeout 0
+// it waits for a reader for ever.
 type timeAfterSender struct{ timeout time.Duration }
 
-func (t timeAfterSender) Send(ctx context.Context, s *Stream, tok domain.Token) error {
+func (t timeAfterSender) Send(_ context.Context, s *Stream, tok domain.Token) error {
 	var expired <-chan time.Time
 	if t.timeout > 0 {
 		expired = time.After(t.timeout)
@@ -51,10 +57,6 @@ func (t timeAfterSender) Send(ctx context.Context, s *Stream, tok domain.Token) 
 		return sent(s, tok)
 	case <-expired:
 		return ErrSendTimeout
-	case <-s.quit:
-		return ErrAbandoned
-	case <-ctx.Done():
-		return ctx.Err()
 	}
 }
 

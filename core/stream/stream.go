@@ -17,10 +17,12 @@
 //     still send into it or read from it.
 //
 // Senders (Senders registry), how a producer bounds each send:
-//   - timeafter: a time.After per token, as the document's streamTokens (one
-//     timer allocated per token);
-//   - timer:     one timer per stream, Reset per token;
-//   - ctx:       the context only.
+//   - timeafter: the document's streamTokens: a time.After per token (one
+//     timer allocated per token), and nothing else: it does not watch the
+//     context or the consumer, so an abandoned stream's producer waits out
+//     its timeout on every send;
+//   - timer:     one timer per stream, Reset per token, and the context;
+//   - ctx:       the context only (the document's streamWithContext).
 package stream
 
 import (
@@ -169,7 +171,11 @@ func (p *unpooled) Stats() PoolStats {
 	return PoolStats{Opened: n, Allocated: n}
 }
 
-// seedPool is the original ChannelPool.
+// seedPool is a seed-faithful port of Go-LLMs v0.2.6
+// pkg/llm/domain/pool.go: ChannelPool (GetChannelPool, NewChannelPool, Get,
+// Put, GetResponseStream). Open is Get as the original's providers use it
+// (GetResponseStream, then the producer closes); done does nothing because
+// nobody calls Put in the original.
 type seedPool struct {
 	pool      sync.Pool
 	opened    atomic.Int64
@@ -206,16 +212,28 @@ func (p *seedPool) closeSend(s *Stream, _ context.Context) { close(s.C) }
 // done does nothing: the original's providers and consumers never Put.
 func (p *seedPool) done(*Stream) {}
 
+// testHookDrained runs after each token a pool drains (the seed's Put, the
+// safe pool's last release), so that a test can count them or stand for a
+// producer still sending.
+var testHookDrained func()
+
 // Put is the original's: drain, then drop a closed channel and pool an
-// empty one. Defect: "empty" is a moment, not a state; a live producer may
+// empty one. Defects: "empty" is a moment, not a state; a live producer may
 // send right after, into a channel that now belongs to someone else. And
-// while a producer keeps sending, the drain keeps receiving.
+// while a producer keeps sending, the drain keeps receiving: Put spins,
+// eating the producer's tokens, for as long as it sends.
 func (p *seedPool) Put(ch chan domain.Token) {
+	if ch == nil {
+		return
+	}
 	for {
 		select {
 		case _, ok := <-ch:
 			if !ok {
 				return
+			}
+			if testHookDrained != nil {
+				testHookDrained()
 			}
 		default:
 			p.pool.Put(ch)

@@ -15,6 +15,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/llmbench/llmbench/core/domain"
+	"github.com/llmbench/llmbench/core/internal/testkit"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -53,7 +54,10 @@ func TestConformance(t *testing.T) {
 				s := pool.Open()
 				texts := words(n, "w")
 				go Produce(context.Background(), s, mustSender(t, sender, time.Second), texts)
-				text, tokens, err := Consume(s)
+				var text string
+				var tokens int
+				var err error
+				testkit.Within(t, testkit.Bound, "Consume", func() { text, tokens, err = Consume(s) })
 				require.NoError(t, err)
 				assert.Equal(t, n, tokens)
 				assert.Equal(t, strings.Join(texts, ""), text)
@@ -78,6 +82,9 @@ func TestConformance(t *testing.T) {
 			assert.ErrorIs(t, err, cut)
 		})
 		t.Run("abandon with cancel stops the producer", func(t *testing.T) {
+			if sender == "timeafter" {
+				t.Skip("the document's sender ignores the context: TestSeedDefectStreamTimeAfterIgnoresCancel")
+			}
 			ctx, cancel := context.WithCancel(context.Background())
 			s := pool.Open()
 			done := make(chan error, 1)
@@ -128,19 +135,22 @@ func TestSenderTimeouts(t *testing.T) {
 
 func TestTryReceive(t *testing.T) {
 	ch := make(chan domain.Token, 1)
-	_, ok, closed := TryReceive(ch)
+	_, ok, closed := TryRecv(ch)
 	assert.False(t, ok)
 	assert.False(t, closed)
 	ch <- domain.Token{Text: "a"}
-	tok, ok, _ := TryReceive(ch)
+	tok, ok := TryReceive(ch)
 	assert.True(t, ok)
 	assert.Equal(t, "a", tok.Text)
 	close(ch)
-	_, ok, closed = TryReceive(ch)
+	_, ok, closed = TryRecv(ch)
 	assert.False(t, ok)
 	assert.True(t, closed)
 	assert.True(t, TrySend(make(chan domain.Token, 1), domain.Token{}))
 	assert.False(t, TrySend(make(chan domain.Token), domain.Token{}))
+	sent, closed := TrySendSafe(make(chan domain.Token, 1), domain.Token{})
+	assert.True(t, sent)
+	assert.False(t, closed)
 }
 
 func TestObjectPools(t *testing.T) {
@@ -162,7 +172,9 @@ func TestSafePoolRecyclesAfterBothSidesLetGo(t *testing.T) {
 	for i := range 200 {
 		s := p.Open()
 		wg.Go(func() { Produce(context.Background(), s, ctxSender{}, words(5, fmt.Sprint(i, "-"))) })
-		text, _, err := Consume(s)
+		var text string
+		var err error
+		testkit.Within(t, testkit.Bound, "Consume", func() { text, _, err = Consume(s) })
 		require.NoError(t, err)
 		require.Equal(t, strings.Join(words(5, fmt.Sprint(i, "-")), ""), text, "only this stream's tokens")
 		wg.Wait()

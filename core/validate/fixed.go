@@ -60,7 +60,7 @@ func (v *fixedValidator) value(sc *scratch, p *domain.Property, data any) {
 			c, ok = coerce(p.Type, data)
 		}
 		if !ok || !typeOK(p.Type, c) {
-			sc.fail("must be of type %s", p.Type)
+			sc.fail("must be a %s", p.Type)
 			return
 		}
 		data = c
@@ -134,21 +134,21 @@ func (v *fixedValidator) str(sc *scratch, p *domain.Property, s string) {
 		case err != nil:
 			sc.fail("has an invalid pattern %q: %v", p.Pattern, err)
 		case !re.MatchString(s):
-			sc.fail("must match pattern %s", p.Pattern)
+			sc.fail("must match pattern: %s", p.Pattern)
 		}
 	}
 	if len(p.Enum) > 0 && !slices.Contains(p.Enum, s) {
 		sc.fail("must be one of: %s", strings.Join(p.Enum, ", "))
 	}
 	if p.Format != "" {
-		pattern, known := formats[p.Format]
+		f, known := formats[p.Format]
 		if !known {
 			sc.fail("has an unsupported format %q", p.Format)
 			return
 		}
-		re, err := v.regex.Compile(pattern)
+		re, err := v.regex.Compile(f.pattern)
 		if err == nil && !re.MatchString(s) {
-			sc.fail("must be a valid %s", p.Format)
+			sc.fail("must be %s", f.message)
 		}
 	}
 }

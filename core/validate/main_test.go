@@ -45,8 +45,7 @@ func TestHelperProcess(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	fmt.Println("returned")
-	os.Exit(0)
+	testkit.Returned()
 }
 
 func resetSeedRegex() {

@@ -31,14 +31,27 @@ func init() {
 	RegexCaches.Register("none", "compile on every use", func(int) RegexCache { return &noRegexCache{} })
 }
 
-// seedRegexCache is the original's package-level RegexCache: shared by every
+// seedRegexCache is the original's package-level RegexCache
+// (pkg/schema/validation/validator.go: var RegexCache = sync.Map{}, used by
+// validateString as Load, then Compile, then Store): shared by every
 // validator of the process and never trimmed.
 var (
 	seedRegexCache    sync.Map
 	seedRegexCompiles atomic.Int64
-	// testHookSeedCompile runs before each compile of the seed cache.
-	testHookSeedCompile func()
 )
+
+// testHookCompile runs before every regexp.Compile of every cache, so that
+// a test can hold two callers at the point where a pattern is compiled.
+var testHookCompile func()
+
+// compile counts and compiles; every cache compiles through it.
+func compile(pattern string, compiles *atomic.Int64) (*regexp.Regexp, error) {
+	if testHookCompile != nil {
+		testHookCompile()
+	}
+	compiles.Add(1)
+	return regexp.Compile(pattern)
+}
 
 type seedRegex struct{}
 
@@ -48,11 +61,7 @@ func (seedRegex) Compile(pattern string) (*regexp.Regexp, error) {
 	}
 	// Defect: between this Load and the Store below every concurrent caller
 	// that missed compiles the same pattern again.
-	if testHookSeedCompile != nil {
-		testHookSeedCompile()
-	}
-	seedRegexCompiles.Add(1)
-	re, err := regexp.Compile(pattern)
+	re, err := compile(pattern, &seedRegexCompiles)
 	if err != nil {
 		return nil, err
 	}
@@ -77,10 +86,7 @@ type lazyRegex struct {
 }
 
 func (l *lazyRegex) get(compiles *atomic.Int64) (*regexp.Regexp, error) {
-	l.once.Do(func() {
-		compiles.Add(1)
-		l.re, l.err = regexp.Compile(l.pattern)
-	})
+	l.once.Do(func() { l.re, l.err = compile(l.pattern, compiles) })
 	return l.re, l.err
 }
 
@@ -153,8 +159,7 @@ func (c *boundedRegex) Compiles() int64 { return c.compiles.Load() }
 type noRegexCache struct{ compiles atomic.Int64 }
 
 func (c *noRegexCache) Compile(pattern string) (*regexp.Regexp, error) {
-	c.compiles.Add(1)
-	return regexp.Compile(pattern)
+	return compile(pattern, &c.compiles)
 }
 
 func (c *noRegexCache) Len() int        { return 0 }

@@ -1,5 +1,13 @@
 package validate
 
+// Seed-faithful port of Go-LLMs v0.2.6 pkg/schema/validation/validator.go:
+// Validator.Validate, validateValue, isCorrectType, validateObject,
+// validateArray, validateString, validateNumber, statement for statement
+// (the package-level RegexCache and the never-refilled result pool are the
+// "seed" regex cache and pool of this package). Coercion uses this
+// package's coerce, a subset of the original's coercion.go (see README,
+// "Departures from the original"); no defect depends on it.
+
 import (
 	"fmt"
 	"strings"
@@ -7,165 +15,245 @@ import (
 	"github.com/llmbench/llmbench/core/domain"
 )
 
-// seedValidator follows the original's algorithm: each property becomes a
-// sub-schema whose Properties map is the property's own (the caller's), and
-// the property's constraints are stored in that map under the key "".
 type seedValidator struct{ parts }
 
-func (v *seedValidator) Validate(schema *domain.Schema, text string) (*domain.ValidationResult, error) {
-	doc, err := parseJSON(text)
+func (v *seedValidator) Validate(schema *domain.Schema, jsonStr string) (*domain.ValidationResult, error) {
+	data, err := parseJSON(jsonStr)
 	if err != nil {
 		return nil, err
 	}
+	// The result comes from a pool that nothing ever refills (defect).
+	result := v.results.get()
 	sc := v.scratch.get()
-	sc.errs = v.value(sc.errs, "", schema, doc)
-	// The result comes from a pool that nothing ever refills.
-	res := v.results.get()
+	sc.errs = v.validateValue("", schema, data, sc.errs)
 	if len(sc.errs) > 0 {
-		res.Valid = false
-		res.Errors = append(res.Errors, sc.errs...)
+		result.Valid = false
+		result.Errors = append(result.Errors, sc.errs...)
 	}
 	v.scratch.put(sc)
-	return res, nil
+	return result, nil
 }
 
-func display(path string) string {
+func displayPath(path string) string {
 	if path == "" {
 		return "value"
 	}
 	return path
 }
 
-func (v *seedValidator) value(errs []string, path string, s *domain.Schema, data any) []string {
-	if s.Type != "" && !typeOK(s.Type, data) {
-		c, ok := data, false
-		if v.coerce {
-			c, ok = coerce(s.Type, data)
-		}
-		if !ok || !typeOK(s.Type, c) {
-			return append(errs, fmt.Sprintf("%s must be of type %s", display(path), s.Type))
-		}
-		data = c
+func (v *seedValidator) validateValue(path string, schema *domain.Schema, data any, errors []string) []string {
+	if schema == nil || schema.Type == "" {
+		return errors
 	}
-	switch s.Type {
+	if v.coerce {
+		if coerced, ok := coerce(schema.Type, data); ok {
+			data = coerced
+		}
+	}
+	if !isCorrectType(schema.Type, data) {
+		return append(errors, fmt.Sprintf("%s must be a %s", displayPath(path), schema.Type))
+	}
+	switch schema.Type {
 	case "object":
-		return v.object(errs, path, s, data)
+		errors = v.validateObject(path, schema, data, errors)
 	case "array":
-		return v.array(errs, path, s, data)
+		errors = v.validateArray(path, schema, data, errors)
 	case "string":
-		return v.str(errs, path, s, data)
+		errors = v.validateString(path, schema, data, errors)
 	case "integer", "number":
-		return v.number(errs, path, s, data)
+		errors = v.validateNumber(path, schema, data, errors)
 	}
-	return errs
+	return errors
 }
 
-// subSchema is the original's construction. Defect: Properties aliases the
-// caller's map, and constraints are written into it.
-func subSchema(p domain.Property) *domain.Schema {
-	sub := &domain.Schema{Type: p.Type, Properties: p.Properties, Required: p.Required, Description: p.Description}
-	if p.Minimum != nil || p.Maximum != nil || p.MinLength != nil || p.MaxLength != nil ||
-		p.Pattern != "" || len(p.Enum) > 0 || p.Format != "" || p.Items != nil {
-		if sub.Properties == nil {
-			sub.Properties = map[string]domain.Property{}
+// isCorrectType is the original's: nil and unknown types never match.
+func isCorrectType(expectedType string, value any) bool {
+	if value == nil {
+		return false
+	}
+	switch expectedType {
+	case "string":
+		_, ok := value.(string)
+		return ok
+	case "integer":
+		f, ok := value.(float64)
+		return ok && float64(int(f)) == f
+	case "number":
+		_, ok := value.(float64)
+		return ok
+	case "boolean":
+		_, ok := value.(bool)
+		return ok
+	case "object":
+		_, ok := value.(map[string]any)
+		return ok
+	case "array":
+		_, ok := value.([]any)
+		return ok
+	}
+	return false
+}
+
+func hasConstraints(p *domain.Property) bool {
+	return p.MinLength != nil || p.MaxLength != nil || p.Pattern != "" || len(p.Enum) > 0 ||
+		p.Format != "" || p.Minimum != nil || p.Maximum != nil || p.Items != nil
+}
+
+func (v *seedValidator) validateObject(path string, schema *domain.Schema, data any, errors []string) []string {
+	obj, ok := data.(map[string]any)
+	if !ok {
+		return errors
+	}
+	for _, req := range schema.Required {
+		if _, exists := obj[req]; !exists {
+			propPath := req
+			if path != "" {
+				propPath = path + "." + req
+			}
+			errors = append(errors, fmt.Sprintf("property %s is required", propPath))
 		}
-		sub.Properties[""] = domain.Property{
-			Minimum: p.Minimum, Maximum: p.Maximum, MinLength: p.MinLength, MaxLength: p.MaxLength,
-			Pattern: p.Pattern, Enum: p.Enum, Format: p.Format, Items: p.Items,
+	}
+	for name, prop := range schema.Properties {
+		value, exists := obj[name]
+		if !exists {
+			continue
+		}
+		propPath := name
+		if path != "" {
+			propPath = path + "." + name
+		}
+		subSchema := &domain.Schema{
+			Type:        prop.Type,
+			Properties:  prop.Properties,
+			Required:    prop.Required,
+			Description: prop.Description,
+		}
+		if hasConstraints(&prop) {
+			if subSchema.Properties == nil {
+				subSchema.Properties = map[string]domain.Property{}
+			}
+			// Defect: Properties is the caller's map when the property has
+			// nested properties, so this writes into the caller's schema
+			// (a data race when goroutines share it).
+			subSchema.Properties[""] = prop
+		}
+		errors = v.validateValue(propPath, subSchema, value, errors)
+	}
+	return errors
+}
+
+func (v *seedValidator) validateArray(path string, schema *domain.Schema, data any, errors []string) []string {
+	arr, ok := data.([]any)
+	if !ok {
+		return errors
+	}
+	var itemsSchema *domain.Schema
+	if schema.Properties != nil {
+		if prop, exists := schema.Properties[""]; exists && prop.Items != nil {
+			items := prop.Items
+			itemsSchema = &domain.Schema{
+				Type:        items.Type,
+				Properties:  items.Properties,
+				Required:    items.Required,
+				Description: items.Description,
+			}
+			if hasConstraints(items) {
+				if itemsSchema.Properties == nil {
+					itemsSchema.Properties = map[string]domain.Property{}
+				}
+				itemsSchema.Properties[""] = *items // the caller's map again
+			}
 		}
 	}
-	return sub
-}
-
-func constraints(s *domain.Schema) domain.Property {
-	if s.Properties == nil {
-		return domain.Property{}
+	if itemsSchema == nil {
+		return errors
 	}
-	return s.Properties[""]
-}
-
-func (v *seedValidator) object(errs []string, path string, s *domain.Schema, data any) []string {
-	obj, _ := data.(map[string]any)
-	for _, req := range s.Required {
-		if _, ok := obj[req]; !ok {
-			errs = append(errs, fmt.Sprintf("property %s is required", join(path, req)))
-		}
+	pathPrefix := "["
+	if path != "" {
+		pathPrefix = path + "["
 	}
-	for name, prop := range s.Properties {
-		if val, ok := obj[name]; ok {
-			errs = v.value(errs, join(path, name), subSchema(prop), val)
-		}
-	}
-	return errs
-}
-
-func join(path, name string) string {
-	if path == "" {
-		return name
-	}
-	return path + "." + name
-}
-
-func (v *seedValidator) array(errs []string, path string, s *domain.Schema, data any) []string {
-	arr, _ := data.([]any)
-	items := constraints(s).Items
-	if items == nil {
-		return errs
-	}
-	sub := subSchema(*items)
 	for i, item := range arr {
-		errs = v.value(errs, fmt.Sprintf("%s[%d]", path, i), sub, item)
+		errors = v.validateValue(fmt.Sprintf("%s%d]", pathPrefix, i), itemsSchema, item, errors)
 	}
-	return errs
+	return errors
 }
 
-func (v *seedValidator) str(errs []string, path string, s *domain.Schema, data any) []string {
-	str, _ := data.(string)
-	c := constraints(s)
-	where := display(path)
+// Format patterns of the original, by format name.
+var seedFormats = map[string]struct{ pattern, message string }{
+	"email":     {`^[a-zA-Z0-9._%+-]+@[a-zA-Z0-9.-]+\.[a-zA-Z]{2,}$`, "a valid email address"},
+	"date-time": {`^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$`, "a valid ISO8601 date-time"},
+	"uri":       {`^(https?|ftp)://[^\s/$.?#].[^\s]*$`, "a valid URI"},
+	"url":       {`^(https?|ftp)://[^\s/$.?#].[^\s]*$`, "a valid URI"},
+	"uuid":      {`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`, "a valid UUID"},
+}
+
+func (v *seedValidator) validateString(path string, schema *domain.Schema, data any, errors []string) []string {
+	str, ok := data.(string)
+	if !ok {
+		return errors
+	}
+	where := displayPath(path)
+	var c domain.Property
+	if schema.Properties != nil {
+		c = schema.Properties[""]
+	}
 	if c.MinLength != nil && len(str) < *c.MinLength {
-		errs = append(errs, fmt.Sprintf("%s must be at least %d characters long", where, *c.MinLength))
+		errors = append(errors, fmt.Sprintf("%s must be at least %d characters long", where, *c.MinLength))
 	}
 	if c.MaxLength != nil && len(str) > *c.MaxLength {
-		errs = append(errs, fmt.Sprintf("%s must be no more than %d characters long", where, *c.MaxLength))
+		errors = append(errors, fmt.Sprintf("%s must be no more than %d characters long", where, *c.MaxLength))
 	}
 	if c.Pattern != "" {
 		re, err := v.regex.Compile(c.Pattern)
 		if err != nil {
-			errs = append(errs, fmt.Sprintf("%s has an invalid pattern %q: %v", where, c.Pattern, err))
-		} else if !re.MatchString(str) {
-			errs = append(errs, fmt.Sprintf("%s must match pattern %s", where, c.Pattern))
+			return append(errors, fmt.Sprintf("invalid pattern: %s", c.Pattern))
+		}
+		if !re.MatchString(str) {
+			errors = append(errors, fmt.Sprintf("%s must match pattern: %s", where, c.Pattern))
 		}
 	}
 	if len(c.Enum) > 0 {
-		found := false
+		valid := false
 		for _, e := range c.Enum {
-			found = found || e == str
+			if str == e {
+				valid = true
+				break
+			}
 		}
-		if !found {
-			errs = append(errs, fmt.Sprintf("%s must be one of: %s", where, strings.Join(c.Enum, ", ")))
+		if !valid {
+			errors = append(errors, fmt.Sprintf("%s must be one of: %s", where, strings.Join(c.Enum, ", ")))
 		}
 	}
 	if c.Format != "" {
-		pattern, known := formats[c.Format]
+		f, known := seedFormats[c.Format]
 		if !known {
-			return append(errs, fmt.Sprintf("%s has an unsupported format %q", where, c.Format))
+			return append(errors, fmt.Sprintf("unsupported format: %s", c.Format))
 		}
-		if re, err := v.regex.Compile(pattern); err == nil && !re.MatchString(str) {
-			errs = append(errs, fmt.Sprintf("%s must be a valid %s", where, c.Format))
+		re, err := v.regex.Compile(f.pattern)
+		if err != nil {
+			return append(errors, fmt.Sprintf("invalid %s pattern: %v", c.Format, err))
+		}
+		if !re.MatchString(str) {
+			errors = append(errors, fmt.Sprintf("%s must be %s", where, f.message))
 		}
 	}
-	return errs
+	return errors
 }
 
-func (v *seedValidator) number(errs []string, path string, s *domain.Schema, data any) []string {
-	n, _ := data.(float64)
-	c := constraints(s)
-	if c.Minimum != nil && n < *c.Minimum {
-		errs = append(errs, fmt.Sprintf("%s must be at least %g", display(path), *c.Minimum))
+func (v *seedValidator) validateNumber(path string, schema *domain.Schema, data any, errors []string) []string {
+	num, ok := data.(float64)
+	if !ok {
+		return errors
 	}
-	if c.Maximum != nil && n > *c.Maximum {
-		errs = append(errs, fmt.Sprintf("%s must be at most %g", display(path), *c.Maximum))
+	var c domain.Property
+	if schema.Properties != nil {
+		c = schema.Properties[""]
 	}
-	return errs
+	if c.Minimum != nil && num < *c.Minimum {
+		errors = append(errors, fmt.Sprintf("%s must be at least %g", displayPath(path), *c.Minimum))
+	}
+	if c.Maximum != nil && num > *c.Maximum {
+		errors = append(errors, fmt.Sprintf("%s must be at most %g", displayPath(path), *c.Maximum))
+	}
+	return errors
 }

@@ -238,12 +238,15 @@ func typeOK(t string, v any) bool {
 	return true
 }
 
-// Format patterns, compiled through the validator's regex cache.
-var formats = map[string]string{
-	"email":     `^[a-zA-Z0-9._%+-]+@[a-zA-Z0-9.-]+\.[a-zA-Z]{2,}$`,
-	"date-time": `^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$`,
-	"date":      `^\d{4}-\d{2}-\d{2}$`,
-	"uri":       `^(https?|ftp)://[^\s/$.?#].[^\s]*$`,
-	"uuid":      `^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`,
-	"ipv4":      `^((25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(25[0-5]|2[0-4]\d|1?\d?\d)$`,
+// Format patterns of the corrected algorithm, compiled through the
+// validator's regex cache: the original's, with upper-case hex accepted in
+// UUIDs (RFC 4122: case-insensitive on input), plus date and ipv4.
+var formats = map[string]struct{ pattern, message string }{
+	"email":     seedFormats["email"],
+	"date-time": seedFormats["date-time"],
+	"uri":       seedFormats["uri"],
+	"url":       seedFormats["url"],
+	"uuid":      {`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`, "a valid UUID"},
+	"date":      {`^\d{4}-\d{2}-\d{2}$`, "a valid date"},
+	"ipv4":      {`^((25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(25[0-5]|2[0-4]\d|1?\d?\d)$`, "a valid IPv4 address"},
 }

@@ -13,7 +13,8 @@ type DocResult struct {
 	Err    error
 }
 
-// WorkerPool is the document's: a fixed set of workers reading a task
+// WorkerPool is the document's ("Worker Pools", concurrency-patterns.md),
+// as written: a fixed set of workers reading a task
 // channel and writing one shared results channel, both buffered to twice
 // the worker count. Its defects: results are not tied to their submitter;
 // Stop waits for workers that wait for someone to read Results (deadlock

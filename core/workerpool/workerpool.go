@@ -5,12 +5,14 @@
 //   - workerpool: the document's WorkerPool (fixed workers, a task channel, a
 //     shared results channel), with a router that hands each result to the
 //     batch that submitted it;
-//   - seed:       Go-LLMs' ToolExecutor: a goroutine per call and a
-//     chan struct{} semaphore. A call that times out returns without giving
-//     its slot back, so after limit timeouts every later call waits until its
-//     own deadline; SetMaxConcurrency swaps the semaphore under running calls,
-//     whose releases then free slots of the new one (more than limit run);
-//     results are keyed by tool name, so duplicate calls lose results;
+//   - seed:       Go-LLMs' ToolExecutor (seed.go): a goroutine per call and a
+//     chan struct{} semaphore, one timeout per batch. After every batch a
+//     watcher fills the semaphore with tokens nobody takes out, so from the
+//     second batch on every call waits for a slot until the batch times
+//     out; SetMaxConcurrent ignores decreases and, on an increase, swaps the
+//     semaphore under calls still waiting on the old one (and races with
+//     their unlocked reads of it); results are keyed by tool name, so
+//     duplicate calls lose results;
 //   - fixed:      the same design with the slot held exactly as long as the
 //     task really runs, results by position, a resizable FIFO limiter;
 //   - errgroup:   golang.org/x/sync/errgroup with SetLimit, one group per
@@ -73,7 +75,7 @@ var Registry = registry.New[func(Config) Executor]("workerpool")
 
 func init() {
 	Registry.Register("workerpool", "the document's WorkerPool: fixed workers, routed results", func(c Config) Executor { return newPoolExecutor(c) })
-	Registry.Register("seed", "Go-LLMs ToolExecutor: semaphore slot lost on timeout", func(c Config) Executor { return seedExecutor{NewToolExecutor(c)} })
+	Registry.Register("seed", "Go-LLMs ToolExecutor: semaphore filled after every batch", func(c Config) Executor { return seedExecutor{NewToolExecutor(c)} })
 	Registry.Register("fixed", "semaphore held while the task runs, results by position", func(c Config) Executor { return newFixed(c) })
 	Registry.Register("errgroup", "errgroup.Group with SetLimit, per batch", func(c Config) Executor { return newErrgroup(c) })
 }

@@ -21,18 +21,33 @@ func TestHelperProcess(t *testing.T) {
 		fmt.Println("hello from helper")
 		os.Exit(7)
 	case "hang":
-		select {}
+		var mu sync.Mutex
+		mu.Lock()
+		mu.Lock()
+	case "panic":
+		panic("boom")
+	case "return":
+		Returned("ok")
 	}
 }
 
-func TestRunHelper(t *testing.T) {
+func TestRunHelperOutcomes(t *testing.T) {
 	res := RunHelper(t, "exit7", 30*time.Second)
 	assert.Equal(t, 7, res.ExitCode)
 	assert.False(t, res.TimedOut)
 	assert.Contains(t, res.Output, "hello from helper")
+	assert.Equal(t, Crashed, res.Outcome(), "an unexpected exit is a crash")
 
 	res = RunHelper(t, "hang", 2*time.Second)
-	assert.True(t, res.TimedOut, "a hanging helper is killed at its deadline")
+	assert.True(t, res.TimedOut, "a hanging helper is stopped at its deadline")
+	assert.Equal(t, Deadlocked, res.Outcome(), res)
+	assert.True(t, res.ParkedIn("sync.Mutex.Lock"), "the dump shows where it waits")
+
+	res = RunHelper(t, "panic", 30*time.Second)
+	assert.Equal(t, Crashed, res.Outcome(), "a panic never passes for a deadlock")
+
+	res = RunHelper(t, "return", 30*time.Second)
+	assert.Equal(t, Finished, res.Outcome(), res)
 }
 
 func TestWaitParkedAndBarrier(t *testing.T) {
@@ -53,5 +68,23 @@ func TestWaitParkedAndBarrier(t *testing.T) {
 	for range 3 {
 		wg.Go(b.Await)
 	}
+	wg.Wait()
+}
+
+func TestRendezvous(t *testing.T) {
+	// Both arrive.
+	hook := Rendezvous(2, "sync.Mutex.Lock")
+	var wg sync.WaitGroup
+	for range 2 {
+		wg.Go(hook)
+	}
+	wg.Wait()
+	// One arrives; the other is held back on a lock the first one holds.
+	hook = Rendezvous(2, "sync.Mutex.Lock")
+	var mu sync.Mutex
+	mu.Lock()
+	wg.Go(func() { mu.Lock(); mu.Unlock() })
+	hook()
+	mu.Unlock()
 	wg.Wait()
 }
