@@ -97,17 +97,15 @@ input, 130 interrupted (the steps done so far are written, marked partial).`,
 			case err != nil:
 				return badInput(err)
 			}
-			if out == "" {
-				out = filepath.Join("results", p.Name+"-sweep-"+time.Now().Format("20060102-150405"))
-			}
-			dir, err := openSweepOut(out, force)
+			dir, err := openSweepOut(out, p.Name, force)
 			if err != nil {
 				return err
 			}
 			defer dir.Close()
 			stderr := cmd.ErrOrStderr()
 			tty := false
-			opts := sweep.Options{Engine: engine.Options{Commit: gitCommit(p.Dir), SkipFloor: noF, Grace: time.Second}}
+			// A short grace: a step interrupted is not judged anyway.
+			opts := sweep.Options{Engine: engine.Options{Commit: gitCommit(p.Dir), SkipFloor: noF, Grace: time.Second, Abort: abortNow}}
 			if fd, ok := stderr.(*os.File); ok && !quiet && term.IsTerminal(int(fd.Fd())) {
 				tty = true
 				opts.Engine.Progress = newProgressBar(stderr)
@@ -195,19 +193,17 @@ input, 130 interrupted (the steps done so far are written, marked partial).`,
 	return cmd
 }
 
-// openSweepOut holds dir for the sweep, refusing one that holds a run's
-// or a sweep's results unless force.
-func openSweepOut(out string, force bool) (*results.OutDir, error) {
-	dir, err := results.OpenOut(out, force)
-	switch {
-	case errors.Is(err, results.ErrHoldsResults):
-		return nil, badInputf("--out %s: %v; choose another directory, or pass --force to replace them", out, err)
-	case err != nil:
-		return nil, badInputf("--out %s: %v", out, err)
+// openSweepOut holds the sweep's directory (default
+// results/NAME-sweep-TIME), refusing one that holds a run's or a sweep's
+// results unless force.
+func openSweepOut(out, name string, force bool) (*results.OutDir, error) {
+	dir, err := openOut("--out", out, name+"-sweep", force)
+	if err != nil {
+		return nil, err
 	}
-	if _, err := os.Stat(filepath.Join(out, "sweep.json")); err == nil && !force {
+	if _, err := os.Stat(filepath.Join(dir.Path, "sweep.json")); err == nil && !force {
 		dir.Close()
-		return nil, badInputf("--out %s: already holds a sweep (sweep.json); choose another directory, or pass --force to replace it", out)
+		return nil, badInputf("--out %s: already holds a sweep (sweep.json); choose another directory, or pass --force to replace it", dir.Path)
 	}
 	return dir, nil
 }
