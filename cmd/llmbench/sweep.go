@@ -104,8 +104,9 @@ input, 130 interrupted (the steps done so far are written, marked partial).`,
 			defer dir.Close()
 			stderr := cmd.ErrOrStderr()
 			tty := false
-			// A short grace: a step interrupted is not judged anyway.
-			opts := sweep.Options{Engine: engine.Options{Commit: gitCommit(p.Dir), SkipFloor: noF, Grace: time.Second, Abort: abortNow}}
+			// A short grace, which early stops use too: a step interrupted
+			// is not judged anyway, so a second Ctrl-C has nothing to save.
+			opts := sweep.Options{Engine: engine.Options{Commit: gitCommit(p.Dir), SkipFloor: noF, Grace: time.Second}}
 			if fd, ok := stderr.(*os.File); ok && !quiet && term.IsTerminal(int(fd.Fd())) {
 				tty = true
 				opts.Engine.Progress = newProgressBar(stderr)
