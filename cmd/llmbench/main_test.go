@@ -159,9 +159,11 @@ func TestRerunFromResults(t *testing.T) {
 // run (exit 1), whatever its thresholds say: nothing passes on nothing.
 func TestNothingMeasuredFails(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "idle.yaml")
-	// One user whose only request falls in the warm-up, then thinks for an hour.
+	// One user whose only request falls in the warm-up, then thinks for an
+	// hour. The warm-up is long enough for a loaded machine to start the
+	// user within it.
 	require.NoError(t, os.WriteFile(path, []byte("providers: {llm: {ttft: 1ms, itl: 0s, output_tokens: 1}}\n"+
-		"workload: {concurrency: 1, warmup: 100ms, duration: 200ms, think_time: 1h}\nthresholds: [goroutines_leaked == 0]\n"), 0o644))
+		"workload: {concurrency: 1, warmup: 2s, duration: 200ms, think_time: 1h}\nthresholds: [goroutines_leaked == 0]\n"), 0o644))
 	code, out, errs := cli(t, "run", path, "--out", t.TempDir(), "--no-floor")
 	assert.Equal(t, exitFailed, code, errs)
 	assert.Contains(t, errs, "nothing was measured for default")
@@ -197,7 +199,9 @@ func TestValidateAndList(t *testing.T) {
 // it SIGINT mid-run, and checks the exit code and the partial results.
 func TestInterruptWritesPartialResults(t *testing.T) {
 	dir := t.TempDir()
-	interrupted(t, "run testdata/slow.yaml --out "+dir+" --quiet", 1500*time.Millisecond) // well into the run
+	// Without the floor's 0.6 s, 1.5 s is well into the run even on a
+	// loaded machine.
+	interrupted(t, "run testdata/slow.yaml --out "+dir+" --quiet --no-floor", 1500*time.Millisecond)
 	data, err := os.ReadFile(filepath.Join(dir, "results.json"))
 	require.NoError(t, err)
 	var res struct {

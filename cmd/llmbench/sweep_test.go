@@ -117,7 +117,8 @@ func TestSweepBadInput(t *testing.T) {
 // and the steps done are written, marked partial.
 func TestSweepInterrupt(t *testing.T) {
 	dir := t.TempDir()
-	interrupted(t, "sweep testdata/slow.yaml --step-duration 1s --out "+dir+" --quiet --no-floor", 3*time.Second) // into the second step
+	// Steps of 0.5 s (25 requests) and their drains: 1.5 s is past the first.
+	interrupted(t, "sweep testdata/slow.yaml --step-duration 500ms --out "+dir+" --quiet --no-floor", 1500*time.Millisecond)
 	data, err := os.ReadFile(filepath.Join(dir, "sweep.json"))
 	require.NoError(t, err)
 	var sw struct {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"testing/synctest"
@@ -12,34 +13,58 @@ import (
 	"github.com/stretchr/testify/require"
 	"golang.org/x/perf/benchfmt"
 
+	"github.com/llmbench/llmbench/scenarios/engine"
 	"github.com/llmbench/llmbench/scenarios/plan"
 	"github.com/llmbench/llmbench/scenarios/results"
 )
 
-// TestFiles: sweep.json reads back; each step's results.json is a run
-// that llmbench run can repeat; results.txt is the Go benchmark format
-// with a capacity per variant and repetition and a row per step.
-func TestFiles(t *testing.T) {
-	t.Parallel() // a virtual clock: the real-clock test runs alone, first
-	dir := t.TempDir()
-	var sw *Sweep
+// TestKnownAnswerVariantsInterleaved: two pool sizes in front of an
+// unlimited provider, swept together: fixed:N with a 100 ms call carries
+// N/0.1 requests/s, each step running both on the same schedule and
+// recording its scenario as it ran.
+func TestKnownAnswerVariantsInterleaved(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		p := mustPlan(t, `
-name: files
 providers: {llm: {ttft: 100ms, itl: 0s, output_tokens: 1, capacity: 0}}
 workload: {arrival: constant, rate: 20, duration: 2s}
 pipeline: {workerpool: {}}
 variants: {workerpool: ["fixed:2", "fixed:4"]}
-sweep: {precision: 50%, repeat: 2}
 `)
-		var err error
-		writes := 0
-		sw, err = Run(context.Background(), p, mustConfigure(t, p, Flags{}), Options{Engine: quiet().Engine,
-			OnStep: func(sw *Sweep, _ *Step) error { writes++; return sw.WriteFiles(dir) }})
+		sw, err := Run(context.Background(), p, mustConfigure(t, p, Flags{}), quiet())
 		require.NoError(t, err)
-		assert.Equal(t, len(sw.Steps), writes, "written after every step")
-		require.NoError(t, sw.WriteFiles(dir))
+		assert.InDelta(t, 20, *capacity(t, sw, "workerpool=fixed:2").Capacity, 2)
+		assert.InDelta(t, 40, *capacity(t, sw, "workerpool=fixed:4").Capacity, 4)
+		compared := 0
+		for _, st := range sw.Steps {
+			require.Len(t, st.Variants, 2, "every step runs every variant")
+			a, b := st.res.Variants[0].Reps[0], st.res.Variants[1].Reps[0]
+			assert.True(t, a.Started.Before(b.Started), "interleaved")
+			if !strings.HasPrefix(a.Bottleneck, "stopped early") && !strings.HasPrefix(b.Bottleneck, "stopped early") {
+				assert.Equal(t, a.Scheduled, b.Scheduled, "step %d: the same schedule", st.N)
+				compared++
+			}
+			assert.Contains(t, st.Source, "rate: "+strconv.FormatFloat(st.Load, 'f', -1, 64), "step %d records its scenario as it ran", st.N)
+			assert.Contains(t, st.Overrides, "--duration 2s")
+		}
+		assert.Positive(t, compared)
 	})
+}
+
+// TestFiles: sweep.json reads back; each step's results.json is a run
+// that plan.FromResults resolves again (llmbench run repeats it; the CLI's
+// test runs one); results.txt is the Go benchmark format with a capacity
+// per variant and repetition and a row per step.
+func TestFiles(t *testing.T) {
+	dir := t.TempDir()
+	p := mustPlan(t, "name: files\n"+twoVariants)
+	repeat := 2
+	s := &scripted{limits: []float64{300, 1000}}
+	writes := 0
+	sw, err := Run(context.Background(), p, mustConfigure(t, p, Flags{Repeat: &repeat}), Options{runStep: s.run, Engine: engine.Options{SkipFloor: true},
+		OnStep: func(sw *Sweep, _ *Step) error { writes++; return sw.WriteFiles(dir) }})
+	require.NoError(t, err)
+	assert.Equal(t, len(sw.Steps), writes, "written after every step")
+	require.NoError(t, sw.WriteFiles(dir))
 	back, err := Read(dir)
 	require.NoError(t, err)
 	assert.Equal(t, len(sw.Steps), len(back.Steps))
@@ -49,10 +74,10 @@ sweep: {precision: 50%, repeat: 2}
 	st := back.Steps[len(back.Steps)-1]
 	res, err := results.Read(filepath.Join(dir, st.Results))
 	require.NoError(t, err)
-	p, err := plan.FromResults(res, st.Results, plan.Overrides{})
+	rerun, err := plan.FromResults(res, st.Results, plan.Overrides{})
 	require.NoError(t, err, "a step repeats with llmbench run")
-	assert.Equal(t, st.Load, p.Load.Rate)
-	assert.Equal(t, 2, p.Repeat)
+	assert.Equal(t, st.Load, rerun.Load.Rate)
+	assert.Equal(t, 2, rerun.Repeat)
 
 	f, err := os.Open(filepath.Join(dir, "results.txt"))
 	require.NoError(t, err)
@@ -75,7 +100,7 @@ sweep: {precision: 50%, repeat: 2}
 			t.Fatal(r)
 		}
 	}
-	assert.Equal(t, map[string]int{"Sweep/scenario=files/workerpool=fixed:2-2": 2, "Sweep/scenario=files/workerpool=fixed:4-2": 2}, capacities,
+	assert.Equal(t, map[string]int{"Sweep/scenario=files/cache=seed": 2, "Sweep/scenario=files/cache=sharded": 2}, capacities,
 		"one capacity per variant and repetition")
 	assert.Equal(t, len(sw.Steps)*2*2, steps, "a row per step, variant and repetition")
 
