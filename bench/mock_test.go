@@ -135,7 +135,7 @@ func BenchmarkOpenAIServer(b *testing.B) {
 		b.Run("mode="+mode, func(b *testing.B) {
 			srv := httptest.NewServer(openai.NewServer(instantProvider(b, 16)))
 			defer srv.Close()
-			c, err := openai.NewClient(openai.ClientConfig{BaseURL: srv.URL + "/v1", Model: "m"})
+			c, err := openai.NewClient(openai.ClientConfig{BaseURL: srv.URL + "/v1", Model: "mock-gpt"}) // the mock's default model
 			if err != nil {
 				b.Fatal(err)
 			}
