@@ -35,7 +35,7 @@ BENCH_TIME ?= 80ms
 BENCH ?= .
 BENCH_OUT ?= results/bench-$(shell date -u +%Y%m%d)-$(shell git rev-parse --short HEAD 2>/dev/null || echo nogit).txt
 
-.PHONY: bench bench-quick bench-compare bench-smoke fidelity baseline-bench
+.PHONY: bench bench-quick bench-compare bench-smoke bench-check fidelity baseline-bench
 
 bench:
 	scripts/bench.sh $(BENCH_OUT) $(BENCH_PASSES) $(BENCH_TIME) $(BENCH_CPUS) '$(BENCH)' MockFidelity
@@ -51,6 +51,15 @@ bench-quick:
 bench-compare:
 	@test -n "$(FILE)" || { echo "usage: make bench-compare FILE=results/bench-....txt"; exit 2; }
 	go tool benchstat -col /impl $(FILE)
+
+## bench-check: every benchmark at two benchtimes 10x apart (5 interleaved
+## passes, GOMAXPROCS 2); fails when a median moves by more than 20 %,
+## except figures declared amortised (scripts/benchcheck/exemptions.go).
+BENCH_CHECK_SHORT ?= 10ms
+BENCH_CHECK_LONG ?= 100ms
+BENCH_CHECK_PASSES ?= 5
+bench-check:
+	scripts/bench-check.sh $(BENCH_CHECK_SHORT) $(BENCH_CHECK_LONG) $(BENCH_CHECK_PASSES) 2 '$(BENCH)'
 
 ## bench-smoke: every benchmark once, under the race detector (part of test).
 bench-smoke:

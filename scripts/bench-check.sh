@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# make bench-check: runs every benchmark at two benchtimes about 10x apart
+# and fails when a figure moved by more than 20 % between them (see
+# scripts/benchcheck; declared amortised figures excepted).
+#   scripts/bench-check.sh [SHORT] [LONG] [PASSES] [CPU] [BENCH]
+# Each benchmark runs at both benchtimes back to back, in a process of its
+# own, PASSES times (the order alternating from pass to pass), so that a
+# burst of noise on this shared machine falls on both sides of a
+# comparison alike. One GOMAXPROCS (CPU) is enough: what is checked is the
+# dependence on b.N.
+set -euo pipefail
+short=${1:-10ms} long=${2:-100ms} passes=${3:-5} cpu=${4:-2} bench=${5:-.}
+cd "$(dirname "$0")/.."
+mkdir -p results bin
+go test -c -o bin/bench.test ./bench
+shortf=results/bench-check-short.txt longf=results/bench-check-long.txt
+: > "$shortf"
+: > "$longf"
+start=$(date +%s)
+run() { # run REGEXP BENCHTIME >> FILE
+	(cd bench && GOMAXPROCS=$cpu ../bin/bench.test -test.run '^$' -test.bench "$1" -test.skip MockFidelity \
+		-test.benchmem -test.benchtime "$2" -test.cpu "$cpu")
+}
+# The benchmarks, each as an anchored pattern matching it alone.
+mapfile -t patterns < <(run "$bench" 1x | awk '/^Benchmark/ {print $1}' | sed -e "s/-$cpu\$//" \
+	-e 's/[][\.*^$+?(){}|]/\\&/g' -e 's|/|$/^|g' -e 's|^|^|' -e 's|$|$|')
+echo "bench-check: ${#patterns[@]} benchmarks, $passes passes at $short and $long" >&2
+for i in $(seq 1 "$passes"); do
+	echo "pass $i/$passes" >&2
+	for p in "${patterns[@]}"; do
+		if (( i % 2 )); then
+			run "$p" "$short" >> "$shortf"
+			run "$p" "$long" >> "$longf"
+		else
+			run "$p" "$long" >> "$longf"
+			run "$p" "$short" >> "$shortf"
+		fi
+	done
+done
+echo "bench-check: $(( $(date +%s) - start ))s ($passes passes at $short and $long, GOMAXPROCS $cpu, load $(cut -d' ' -f1-3 /proc/loadavg))" >&2
+go run ./scripts/benchcheck "$shortf" "$longf"
