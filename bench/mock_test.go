@@ -149,6 +149,7 @@ func BenchmarkOpenAIServer(b *testing.B) {
 			pool, _ := stream.NewPool("unpooled")
 			ctx := context.Background()
 			b.ReportAllocs()
+			b.ResetTimer() // starting the server and client is setup
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
 					if mode == "json" {

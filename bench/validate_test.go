@@ -84,6 +84,7 @@ func BenchmarkValidate(b *testing.B) {
 				before := val.Stats()
 				slow := slowdownFor(b)
 				b.ReportAllocs()
+				b.ResetTimer() // the validator and its warm-up are setup
 				b.RunParallel(func(pb *testing.PB) {
 					schema, _ := benchSchema(size)
 					extra := counter{s: slow}
