@@ -136,11 +136,11 @@ func kindOf(unit string) unitKind {
 	return events
 }
 
-// Slack of the memory units: Go truncates both to an integer per op, so one
-// allocation (and the bytes of a small one) is rounding, not a change.
+// Slack of the memory units, as llmbench gate's: Go truncates both to an
+// integer per op, so one allocation, or 8 bytes, is rounding, not a change.
 const (
 	allocSlack = 1
-	byteSlack  = 64
+	byteSlack  = 8
 )
 
 // Check compares every figure of short with the same figure of long.

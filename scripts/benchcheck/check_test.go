@@ -42,7 +42,7 @@ func TestCheckThresholdAndUnitNoise(t *testing.T) {
 BenchmarkA/impl=x-2   10000  126 ns/op   10 allocs/op   1000 B/op
 BenchmarkA/impl=x-2   10000  125 ns/op   10 allocs/op   1000 B/op
 BenchmarkA/impl=x-2   10000  124 ns/op   10 allocs/op   1000 B/op
-BenchmarkB-2           1000  1150 ns/op   2 allocs/op     60 B/op   0.002 dups/op   3 calls/op
+BenchmarkB-2           1000  1150 ns/op   2 allocs/op     16 B/op   0.002 dups/op   3 calls/op
 BenchmarkC-2          10000  100 ns/op   100 lost/op
 `
 	vs := Check(parse(t, shortRun), parse(t, long), Options{Threshold: 0.2})
@@ -51,7 +51,7 @@ BenchmarkC-2          10000  100 ns/op   100 lost/op
 	require.InDelta(t, 124.0/98-1, a.Change, 0.001, "best samples: 98 against 124")
 	require.Equal(t, StatusOK, verdictOf(t, vs, "BenchmarkB-2", "sec/op").Status, "15 %% is within 20 %%")
 	require.Equal(t, StatusOK, verdictOf(t, vs, "BenchmarkB-2", "allocs/op").Status, "one allocation is rounding")
-	require.Equal(t, StatusOK, verdictOf(t, vs, "BenchmarkB-2", "B/op").Status, "50 bytes is under the byte slack")
+	require.Equal(t, StatusOK, verdictOf(t, vs, "BenchmarkB-2", "B/op").Status, "6 bytes is under the byte slack")
 	require.Equal(t, StatusOK, verdictOf(t, vs, "BenchmarkB-2", "dups/op").Status, "1 event against 2 is chance")
 	require.Equal(t, StatusOK, verdictOf(t, vs, "BenchmarkB-2", "calls/op").Status)
 	require.Equal(t, StatusMoved, verdictOf(t, vs, "BenchmarkC-2", "lost/op").Status, "200 000 events against 1 000 000 is no chance")
