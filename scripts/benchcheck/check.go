@@ -128,13 +128,17 @@ const (
 
 func kindOf(unit string) unitKind {
 	switch {
-	case unit == "sec/op", strings.HasPrefix(unit, "ns/"), strings.HasSuffix(unit, "/s"), unit == "history-len":
+	case isTime(unit), strings.HasSuffix(unit, "/s"), unit == "history-len":
 		return continuous
 	case unit == "B/op", unit == "allocs/op":
 		return memory
 	}
 	return events
 }
+
+// isTime: benchfmt reads ns/op, ns/task, ns/token... as sec/op, sec/task,
+// sec/token.
+func isTime(unit string) bool { return strings.HasPrefix(unit, "sec/") }
 
 // Slack of the memory units, as llmbench gate's: Go truncates both to an
 // integer per op, so one allocation, or 8 bytes, is rounding, not a change.
@@ -250,7 +254,7 @@ func center(unit string, xs []float64) float64 {
 	switch {
 	case strings.HasSuffix(unit, "/s"):
 		return slices.Max(xs)
-	case unit == "sec/op", strings.HasPrefix(unit, "ns/"):
+	case isTime(unit):
 		return slices.Min(xs)
 	}
 	return median(xs)

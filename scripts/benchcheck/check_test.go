@@ -109,7 +109,9 @@ func TestExemptionsTable(t *testing.T) {
 // Times take the best sample (noise only adds time), counts the median.
 func TestCenterBestTimeMedianCounts(t *testing.T) {
 	require.Equal(t, 100.0, center("sec/op", []float64{140, 100, 180}))
-	require.Equal(t, 100.0, center("ns/task", []float64{140, 100, 180}))
+	m := parse(t, "BenchmarkT 10 5 ns/op 7 ns/task\n")
+	require.Contains(t, m, figure{"BenchmarkT", "sec/task"}, "benchfmt reads ns/task as sec/task")
+	require.Equal(t, 100.0, center("sec/task", []float64{140, 100, 180}))
 	require.Equal(t, 180.0, center("ops/s", []float64{140, 100, 180}))
 	require.Equal(t, 140.0, center("allocs/op", []float64{140, 100, 180}))
 	vs := Check(parse(t, "BenchmarkN 100 100 ns/op\nBenchmarkN 100 300 ns/op\n"),

@@ -76,8 +76,8 @@ func report(w io.Writer, vs []Verdict, threshold float64, verbose bool) error {
 	for _, v := range vs {
 		if verbose || v.Status == StatusMoved || v.Status == StatusMissing {
 			unit, scale := v.Unit, 1.0
-			if unit == "sec/op" {
-				unit, scale = "ns/op", 1e9
+			if isTime(unit) {
+				unit, scale = "ns/"+strings.TrimPrefix(unit, "sec/"), 1e9
 			}
 			rows = append(rows, []string{v.Status, v.Name, unit, num(v.Short * scale), num(v.Long * scale), pct(v.Change), v.Note})
 		}
