@@ -28,7 +28,7 @@ norace:
 # ---- benchmarks ---------------------------------------------------------
 # The suite: every family, -cpu 1,2,4 (this machine has 2 cores; 4 shows
 # oversubscription), 10 passes of short runs (benchstat wants samples more
-# than long runs). About 18 minutes here.
+# than long runs). About 28 minutes here (1663 s for the baseline, under load).
 BENCH_CPUS ?= 1,2,4
 BENCH_PASSES ?= 10
 BENCH_TIME ?= 80ms
@@ -96,5 +96,5 @@ gate:
 	@test -n "$(FILE)" || { echo "usage: make gate FILE=results/bench-....txt"; exit 2; }
 	$(GO) run ./cmd/llmbench gate --baseline results/baseline/bench.txt --candidate $(FILE)
 
-## baseline: refresh the committed benchmark baseline (make bench, about 18 minutes).
+## baseline: refresh the committed benchmark baseline (make bench, about 28 minutes).
 baseline: baseline-bench
