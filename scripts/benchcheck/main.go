@@ -4,7 +4,7 @@
 // more than the threshold, unless the figure is declared amortised (see
 // exemptions.go, and the README's table, which -exemptions prints).
 //
-//	benchcheck [-threshold 0.2] [-v] SHORT.txt LONG.txt
+//	benchcheck [-threshold 0.2] [-v] [-moved FILE] SHORT.txt LONG.txt
 //	benchcheck -exemptions
 package main
 
@@ -28,6 +28,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	threshold := fs.Float64("threshold", 0.20, "largest relative move of a median allowed")
 	verbose := fs.Bool("v", false, "list every figure, not only those that moved")
+	movedList := fs.String("moved", "", "write the names of the benchmarks with a figure that moved to this file, one a line")
 	listExemptions := fs.Bool("exemptions", false, "print the declared amortised figures as a markdown table and exit")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -54,6 +55,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	verdicts := Check(short, long, Options{Threshold: *threshold, Exemptions: exemptions})
+	if *movedList != "" {
+		if err := os.WriteFile(*movedList, []byte(movedNames(verdicts)), 0o644); err != nil {
+			fmt.Fprintln(stderr, "benchcheck:", err)
+			return 2
+		}
+	}
 	if err := report(stdout, verdicts, *threshold, *verbose); err != nil {
 		fmt.Fprintln(stderr, "benchcheck:", err)
 		return 1
@@ -98,6 +105,20 @@ func report(w io.Writer, vs []Verdict, threshold float64, verbose bool) error {
 		return errMoved
 	}
 	return nil
+}
+
+// movedNames lists, once each, the benchmarks with a figure that moved or
+// is missing from one run.
+func movedNames(vs []Verdict) string {
+	var b strings.Builder
+	seen := map[string]bool{}
+	for _, v := range vs {
+		if (v.Status == StatusMoved || v.Status == StatusMissing) && !seen[v.Name] {
+			seen[v.Name] = true
+			b.WriteString(v.Name + "\n")
+		}
+	}
+	return b.String()
 }
 
 func num(x float64) string { return fmt.Sprintf("%.4g", x) }
