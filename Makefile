@@ -53,7 +53,8 @@ bench-compare:
 	go tool benchstat -col /impl $(FILE)
 
 ## bench-check: every benchmark at two benchtimes 10x apart (5 interleaved
-## passes, GOMAXPROCS 2); fails when a median moves by more than 20 %,
+## passes, GOMAXPROCS 2); fails when a figure moves by more than 20 % twice
+## (a confirmation round re-runs what moved),
 ## except figures declared amortised (scripts/benchcheck/exemptions.go).
 BENCH_CHECK_SHORT ?= 10ms
 BENCH_CHECK_LONG ?= 100ms
