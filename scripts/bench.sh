@@ -24,7 +24,7 @@ trap 'rm -f "$tmp"' EXIT
 	# Directions of the suite's custom units, for benchstat and llmbench gate.
 	for u in ops/s tokens/s; do echo "Unit $u better=higher"; done
 	for u in lost-usage/op chans-alloc/op result-allocs/op dup-computes/lookup \
-		calls-completed/op lost/op ns/task ns/token ns/lookup timed-sends/token; do echo "Unit $u better=lower"; done
+		calls-completed/op lost/op failed/task ns/task ns/token ns/lookup timed-sends/token; do echo "Unit $u better=lower"; done
 } > "$tmp"
 start=$(date +%s)
 for i in $(seq 1 "$passes"); do
