@@ -268,8 +268,11 @@ marked partial).`,
 				return &exitError{exitFailed, errors.New("")}
 			case len(unmeasured) > 0:
 				return &exitError{exitFailed, fmt.Errorf("nothing was measured for %s: no request was scheduled after the warm-up", strings.Join(unmeasured, ", "))}
-			case len(res.NoSuccess()) > 0:
-				return &exitError{exitFailed, fmt.Errorf("no request succeeded for %s%s", strings.Join(res.NoSuccess(), ", "), firstError(res))}
+			case len(res.NoSuccess()) == len(res.Variants):
+				// Nothing worked at all (an endpoint down, say): a failure,
+				// whatever the thresholds. One variant failing everything is
+				// a finding, which the tables and the verdict show.
+				return &exitError{exitFailed, fmt.Errorf("no request succeeded%s", firstError(res))}
 			case res.Failed():
 				return &exitError{exitFailed, errors.New("thresholds failed")}
 			}
@@ -397,8 +400,8 @@ func gitCommit(dir string) string {
 	return commit
 }
 
-// firstError is ": KIND: message" of the first error a failing variant
-// saw, or "".
+// firstError is " (KIND: message)" of the first error a variant saw, or
+// what ended its requests when none was an error.
 func firstError(res *results.Results) string {
 	for i := range res.Variants {
 		v := &res.Variants[i]
@@ -407,6 +410,10 @@ func firstError(res *results.Results) string {
 				return fmt.Sprintf(" (%s: %s)", kind, msg)
 			}
 		}
+	}
+	if len(res.Variants) > 0 {
+		o := res.Variants[0].Summary().Outcomes
+		return fmt.Sprintf(" (%d timed out, %d dropped, %d cancelled)", o.Timeout, o.Dropped, o.Cancelled)
 	}
 	return ""
 }

@@ -363,7 +363,6 @@ type schedule struct {
 	late       int64        // measured requests never sent: due before the end, generator behind
 	lateSends  int64        // measured sends over lateAfter late
 	worst      time.Duration
-	first      time.Time // first measured intended time
 	lastIntent time.Time // last measured intended time
 	lastSend   time.Time // last measured actual send
 }
@@ -374,9 +373,6 @@ type schedule struct {
 const lateAfter = 10 * time.Millisecond
 
 func (s *schedule) sentOne(intended, now time.Time) {
-	if s.sent == 0 {
-		s.first = intended
-	}
 	s.sent++
 	s.lastIntent, s.lastSend = intended, now
 	late := now.Sub(intended)

@@ -127,6 +127,9 @@ func WriteTables(w io.Writer, r *results.Results) error {
 	for _, msg := range r.Warnings {
 		fmt.Fprintln(w, "warning:", msg)
 	}
+	for _, name := range r.NoSuccess() {
+		fmt.Fprintf(w, "NO SUCCESS  %s: not one of its requests succeeded\n", name)
+	}
 	if f := r.Floor; f != nil {
 		fmt.Fprintf(w, "harness floor on this machine: a %s timer fires %s late (p50), %s (p99); the engine costs %s of CPU per request (%d requests against a zero-latency mock). Differences below these are the harness's, not the primitives'.\n",
 			results.FormatDuration(200*time.Microsecond), results.FormatDuration(f.TimerLateP50), results.FormatDuration(f.TimerLateP99),
