@@ -47,6 +47,7 @@ const scenarioKey = "scenario"
 const (
 	sourceHashKey = "source-sha256"
 	partialKey    = "partial"
+	sweepKey      = "sweep"
 )
 
 // Read reads benchmark files. A line that is not valid benchmark format is
@@ -77,7 +78,7 @@ func Read(paths ...string) (*Dataset, error) {
 				cfg = map[string]string{}
 				ds.Configs[file] = cfg
 			}
-			for _, k := range append(machineKeys, scenarioKey, sourceHashKey, partialKey) {
+			for _, k := range append(machineKeys, scenarioKey, sourceHashKey, partialKey, sweepKey) {
 				if v := r.GetConfig(k); v != "" {
 					if _, seen := cfg[k]; !seen {
 						cfg[k] = v
@@ -161,14 +162,17 @@ func fileLabels(paths []string) []string {
 
 // source says where a dataset's files come from, for the advice on
 // getting more samples.
-type source struct{ runs, goTest int }
+type source struct{ runs, sweeps, goTest int }
 
 func (ds *Dataset) source() source {
 	var s source
 	for _, cfg := range ds.Configs {
-		if cfg[scenarioKey] != "" {
+		switch {
+		case cfg[sweepKey] != "":
+			s.sweeps++
+		case cfg[scenarioKey] != "":
 			s.runs++
-		} else {
+		default:
 			s.goTest++
 		}
 	}
@@ -177,15 +181,23 @@ func (ds *Dataset) source() source {
 
 // moreSamples says how to rerun for n samples a benchmark.
 func (s source) moreSamples(n int) string {
-	run := fmt.Sprintf("`llmbench run … --repeat %d`", n)
-	test := fmt.Sprintf("`go test -bench … -count %d`", n)
-	switch {
-	case s.goTest == 0:
-		return run
-	case s.runs == 0:
-		return test
+	var ways []string
+	for _, w := range []struct {
+		count      int
+		how, label string
+	}{
+		{s.runs, fmt.Sprintf("`llmbench run … --repeat %d`", n), "llmbench run results"},
+		{s.sweeps, fmt.Sprintf("`llmbench sweep … --repeat %d`", n), "llmbench sweep results"},
+		{s.goTest, fmt.Sprintf("`go test -bench … -count %d`", n), "go test output"},
+	} {
+		if w.count > 0 {
+			ways = append(ways, w.how+" ("+w.label+")")
+		}
 	}
-	return run + " (llmbench run results) or " + test + " (go test output)"
+	if len(ways) == 1 {
+		return strings.SplitN(ways[0], " (", 2)[0]
+	}
+	return strings.Join(ways, " or ")
 }
 
 // Options of a comparison; the zero value compares files, as benchstat does.

@@ -134,6 +134,11 @@ func TestGateTooFewSamplesInRunResults(t *testing.T) {
 	rep = gate(t, cand, gotest, GateOptions{})
 	assert.Contains(t, rep.TooFewText(), "Rerun the baseline with `llmbench run … --repeat 10` and the candidate with `go test -bench … -count 10`")
 
+	// A sweep's capacities get more samples from the sweep's --repeat.
+	sweep := writeFile(t, "d.txt", 2, "scenario: cache-capacity\nsweep: rate\n", bench{"BenchmarkScenario/scenario=quickstart/cache=seed-2", 1, 100, 3, ""})
+	rep = gate(t, base, sweep, GateOptions{})
+	assert.Contains(t, rep.TooFewText(), "Rerun the candidate with `llmbench sweep … --repeat 10`")
+
 	rep = gate(t, base, cand, GateOptions{MoreSamples: "`--count 10`"})
 	assert.Contains(t, rep.TooFewText(), "Rerun the candidate with `--count 10`", "the caller knows better (A/B mode)")
 }

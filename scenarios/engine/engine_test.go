@@ -415,3 +415,29 @@ func TestMeasureFloor(t *testing.T) {
 	assert.Positive(t, f.EngineCPUPerReq)
 	assert.GreaterOrEqual(t, f.TimerLateP99, f.TimerLateP50)
 }
+
+// A one-second window whose last send came 20 ms late has a sent rate
+// under 99 % of offered; with nothing dropped and no lag pattern that is
+// a timer's noise, not saturation. Drops, or sends late in numbers, are.
+func TestSaturationNeedsDropsOrLag(t *testing.T) {
+	start := time.Unix(1000, 0)
+	rep := func(dropped int64) *results.RepResult {
+		return &results.RepResult{Offered: 45, Window: time.Second, Scheduled: 45, Sent: 45 - dropped,
+			SendSpan: 1020 * time.Millisecond, Span: 1020 * time.Millisecond,
+			Outcomes: results.Outcomes{OK: 45 - dropped, Dropped: dropped}}
+	}
+	sched := func(lateSends int64) *schedule {
+		return &schedule{sent: 45, lateSends: lateSends, worst: 20 * time.Millisecond,
+			lastIntent: start.Add(time.Second), lastSend: start.Add(1020 * time.Millisecond)}
+	}
+	sat, why := saturation(rep(0), sched(1), totals{}, start)
+	assert.False(t, sat, "one late last send: %s", why)
+
+	sat, why = saturation(rep(2), sched(1), totals{}, start)
+	assert.True(t, sat)
+	assert.Contains(t, why, "max_in_flight reached: 2 requests dropped")
+
+	sat, why = saturation(rep(0), sched(10), totals{}, start)
+	assert.True(t, sat)
+	assert.Contains(t, why, "generator lag")
+}

@@ -43,7 +43,7 @@ func judge(c *Config, v *results.VariantResult, r *results.RepResult) StepRep {
 		sr.Reasons = append(sr.Reasons, fmt.Sprintf("%.1f%% of requests succeeded within the SLO (%d of %d; %g%% needed)",
 			100*float64(sum.Good)/float64(sum.Scheduled), sum.Good, sum.Scheduled, 100*GoodShare))
 	}
-	if r.Saturated && !lateLastSend(c, r, sum) {
+	if r.Saturated {
 		sr.Reasons = append(sr.Reasons, "saturated: "+r.Bottleneck)
 	} else if msg := queueing(r, sum); msg != "" {
 		sr.Reasons = append(sr.Reasons, "saturated: "+msg)
@@ -76,23 +76,6 @@ func percentiles(s *results.Summary, hist string) *Percentiles {
 	}
 	q := func(p float64) float64 { return float64(h.ValueAtQuantile(p)) / 1e9 }
 	return &Percentiles{P50: q(50), P90: q(90), P99: q(99), Max: float64(h.Max()) / 1e9}
-}
-
-// lateLastSend says whether the engine called a repetition saturated only
-// because its last send came late: the schedule ran its course, no
-// request was dropped, and the send span, stretched by the last send's
-// lateness, alone put the sent rate under 99 % of offered. The generator
-// stops on time (what it cannot send by then is dropped), so that
-// stretch is at most a few milliseconds: one late timer on a loaded
-// machine, which in a step of a second or two is over 1 %. A generator
-// that cannot keep up drops requests, and fails its step for it.
-func lateLastSend(c *Config, r *results.RepResult, s *results.Summary) bool {
-	if r.Outcomes.Dropped > 0 || r.Window < c.StepDuration {
-		return false // something was not sent, or the schedule was cut short
-	}
-	offered, ok1 := s.Metric("offered_rate")
-	sent, ok2 := s.Metric("sent_rate")
-	return ok1 && ok2 && sent < 0.99*offered
 }
 
 // queueing is the sweep's own test of an open loop that did not keep up,
