@@ -185,9 +185,13 @@ func (c *lockFreeCache) now() int64 {
 
 func (c *lockFreeCache) expired(v *value, now int64) bool { return now-v.mono > c.ttlNanos }
 
+// newValue leaves stamp unset: snapshot derives it from mono.
 func (c *lockFreeCache) newValue(resp domain.Response, source string) *value {
-	mono := c.now()
-	return &value{resp: resp, source: source, stamp: c.clock.base.Add(time.Duration(mono)), mono: mono}
+	return &value{resp: resp, source: source, mono: c.now()}
+}
+
+func (c *lockFreeCache) snapshot(e *entry, v *value) Entry {
+	return Entry{Response: v.resp, Timestamp: c.clock.base.Add(time.Duration(v.mono)), UsageCount: e.usage.Load(), Source: v.source}
 }
 
 func (c *lockFreeCache) Get(msgs []domain.Message, opts []domain.Option) (domain.Response, bool) {
@@ -239,7 +243,15 @@ func (c *lockFreeCache) dropExpired(s *lfShard, k Key, e *entry) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	t := s.table.Load()
-	if at, _ := t.find(k, c.hash(k)); at >= 0 && t.slots[at].Load() == e && c.expired(e.val.Load(), c.clock.precise()) {
+	if at, _ := t.find(k, c.hash(k)); at >= 0 && t.slots[at].Load() == e {
+		s.removeExpired(c, t, at, c.clock.precise())
+	}
+}
+
+// removeExpired deletes the entry in slot at if it is expired at now; the
+// caller holds the mutex, which every Set takes.
+func (s *lfShard) removeExpired(c *lockFreeCache, t *lfTable, at int, now int64) {
+	if c.expired(t.slots[at].Load().val.Load(), now) {
 		s.remove(t, at)
 	}
 }
@@ -316,7 +328,7 @@ func (c *lockFreeCache) InvalidateKey(k Key) {
 func (c *lockFreeCache) Peek(k Key) (Entry, bool) {
 	c.log.flush()
 	if e := c.shard(k).table.Load().lookup(k, c.hash(k)); e != nil {
-		return e.snapshot(), true
+		return c.snapshot(e, e.val.Load()), true
 	}
 	return Entry{}, false
 }
@@ -328,8 +340,8 @@ func (c *lockFreeCache) Cleanup() {
 		now := c.clock.precise()
 		t := s.table.Load()
 		for at := range t.slots {
-			if e := t.slots[at].Load(); e != nil && e != tombstone && c.expired(e.val.Load(), now) {
-				s.remove(t, at)
+			if e := t.slots[at].Load(); e != nil && e != tombstone {
+				s.removeExpired(c, t, at, now)
 			}
 		}
 		s.mu.Unlock()

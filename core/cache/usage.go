@@ -9,29 +9,38 @@ import (
 )
 
 // usageLog counts hits exactly without writing the entry on each one: a
-// hit appends the entry to a stripe that, as a rule, only the goroutine's
-// own processor writes, and a full stripe adds its hits to the entries'
-// counts in one pass (a hot entry's line is written once per pass, not once
-// per hit). Reading counts (Peek) first applies every stripe.
+// hit adds one to a small table of pending counts in a stripe that, as a
+// rule, only the goroutine's own processor writes. A pending count goes to
+// its entry when another entry takes its place in the table, so a hot
+// entry's line is written once per displacement, not once per hit. Reading
+// counts (Peek) first applies every stripe.
 //
 // A stripe is picked by a hash of the goroutine's stack address, as otter's
 // read buffers do: a goroutine keeps to one stripe, and goroutines running
 // at once mostly use different ones. Unlike otter's buffers it drops
 // nothing: when the stripes it tries are all busy, the hit is added to the
 // entry directly.
+//
+// A pending count keeps its entry (and the response) alive until displaced
+// or flushed: at most usageStripeLen entries a stripe.
 type usageLog struct {
 	stripes []usageStripe
 	mask    uint32
 }
 
-// usageStripeLen is how many hits a stripe holds before applying them.
-const usageStripeLen = 32
+// usageStripeLen is the number of pending counts a stripe holds.
+const (
+	usageStripeBits = 5
+	usageStripeLen  = 1 << usageStripeBits
+)
 
 type usageStripe struct {
-	busy atomic.Uint32 // a try-lock: held while a hit is appended or the stripe applied
-	n    int
-	hits [usageStripeLen]*entry
-	_    [128]byte // the next stripe's busy word is written by another processor
+	busy    atomic.Uint32 // a try-lock: held while a count is added or the stripe applied
+	pending [usageStripeLen]struct {
+		e *entry
+		n int64
+	}
+	_ [128]byte // the next stripe's busy word is written by another processor
 }
 
 // usageTries is how many stripes a hit tries before counting directly.
@@ -48,9 +57,14 @@ func (l *usageLog) record(e *entry) {
 	for range usageTries {
 		s := &l.stripes[h&l.mask]
 		if s.busy.CompareAndSwap(0, 1) {
-			s.hits[s.n] = e
-			if s.n++; s.n == usageStripeLen {
-				s.apply()
+			p := &s.pending[pendingSlot(e)]
+			if p.e == e {
+				p.n++
+			} else {
+				if p.e != nil {
+					p.e.usage.Add(p.n)
+				}
+				p.e, p.n = e, 1
 			}
 			s.busy.Store(0)
 			return
@@ -60,13 +74,9 @@ func (l *usageLog) record(e *entry) {
 	e.usage.Add(1)
 }
 
-// apply adds the stripe's hits to their entries; the caller holds busy.
-func (s *usageStripe) apply() {
-	for i, e := range s.hits[:s.n] {
-		e.usage.Add(1)
-		s.hits[i] = nil // keep no evicted entry alive
-	}
-	s.n = 0
+// pendingSlot places an entry in a stripe's table by its address.
+func pendingSlot(e *entry) uint64 {
+	return uint64(uintptr(unsafe.Pointer(e))) * 0x9e3779b97f4a7c15 >> (64 - usageStripeBits)
 }
 
 // flush applies every stripe, so that the entries' counts are exact as of
@@ -77,7 +87,12 @@ func (l *usageLog) flush() {
 		for !s.busy.CompareAndSwap(0, 1) {
 			runtime.Gosched() // held for a few instructions by a hit
 		}
-		s.apply()
+		for j := range s.pending {
+			if p := &s.pending[j]; p.e != nil {
+				p.e.usage.Add(p.n)
+				p.e, p.n = nil, 0
+			}
+		}
 		s.busy.Store(0)
 	}
 }
