@@ -31,6 +31,7 @@ func BenchmarkTransfer(b *testing.B) {
 				}
 				w := &Workload{ops: make([]uint32, 1)}
 				b.ReportAllocs()
+				b.ResetTimer() // drawing the pairs is setup
 				b.RunParallel(func(pb *testing.PB) {
 					i := int(w.ids.Add(1)*7919) % len(pairs)
 					for pb.Next() {
@@ -81,6 +82,7 @@ func BenchmarkConfig(b *testing.B) {
 				}
 				w := NewWorkload(len(keys), reads, false, 3)
 				b.ReportAllocs()
+				b.ResetTimer() // drawing the workload is setup
 				b.RunParallel(func(pb *testing.PB) {
 					cur := w.Cursor()
 					for pb.Next() {

@@ -1,7 +1,9 @@
 package bench
 
 import (
+	"fmt"
 	"testing"
+	"time"
 
 	"go.uber.org/goleak"
 )
@@ -52,5 +54,35 @@ func TestSlowdownCycle(t *testing.T) {
 	}
 	if (&counter{}).extra() {
 		t.Fatal("no slowdown: no extra operation")
+	}
+}
+
+// Every worker of a crew runs exactly once per round, rounds do not
+// overlap, and stop leaves no goroutine (goleak checks at exit).
+func TestCrewRounds(t *testing.T) {
+	const workers, rounds = 50, 20
+	counts := make([]int, workers) // each worker writes only its own slot
+	done := make(chan error, 1)
+	go func() {
+		c := startCrew(workers, func(w int) { counts[w]++ })
+		defer c.stop()
+		for r := 1; r <= rounds; r++ {
+			c.run()
+			for w, n := range counts {
+				if n != r {
+					done <- fmt.Errorf("after round %d worker %d ran %d times", r, w, n)
+					return
+				}
+			}
+		}
+		done <- nil
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("crew rounds did not finish within 10 s: a round waits for a worker that never ran")
 	}
 }

@@ -2,4 +2,6 @@
 
 package bench
 
+const raceEnabled = false
+
 var counterImpls = []string{"racy", "mutex", "atomic"}
