@@ -62,6 +62,10 @@ type lfTable struct {
 	mask  uint64
 }
 
+// testHookRebuild runs in every rebuild once the new table is made and
+// before it is filled, so that a test can look keys up meanwhile.
+var testHookRebuild func()
+
 // minTableLen is the smallest table a shard starts with.
 const minTableLen = 16
 
@@ -305,6 +309,9 @@ func (s *lfShard) rebuild(c *lockFreeCache, old *lfTable) {
 		n <<= 1
 	}
 	t := newLFTable(n)
+	if testHookRebuild != nil {
+		testHookRebuild()
+	}
 	for i := range old.slots {
 		if e := old.slots[i].Load(); e != nil && e != tombstone {
 			_, free := t.find(e.key, c.hash(e.key))
