@@ -229,18 +229,14 @@ func (c *lockedCache[L, PL]) SetKey(k Key, resp domain.Response, source string) 
 		// Entries leave the map only under the write lock, and val is
 		// atomic: the read lock is enough to replace a present entry's value.
 		PL(&s.mu).rlock()
-		if e := s.m[k]; e != nil {
-			e.val.Store(v)
-			e.usage.Add(1)
-			PL(&s.mu).runlock()
+		done := s.overwrite(k, v)
+		PL(&s.mu).runlock()
+		if done {
 			return
 		}
-		PL(&s.mu).runlock()
 	}
 	PL(&s.mu).lock()
-	if e := s.m[k]; e != nil {
-		e.val.Store(v)
-		e.usage.Add(1)
+	if s.overwrite(k, v) {
 		PL(&s.mu).unlock()
 		return
 	}
@@ -251,6 +247,18 @@ func (c *lockedCache[L, PL]) SetKey(k Key, resp domain.Response, source string) 
 	}
 	s.m[k] = e
 	PL(&s.mu).unlock()
+}
+
+// overwrite replaces k's value and counts a use if k is present; the
+// caller holds the shard's lock, read or write.
+func (s *shard[L, PL]) overwrite(k Key, v *value) bool {
+	e := s.m[k]
+	if e == nil {
+		return false
+	}
+	e.val.Store(v)
+	e.usage.Add(1)
+	return true
 }
 
 func (c *lockedCache[L, PL]) InvalidateKey(k Key) {
