@@ -41,7 +41,7 @@ BENCH_TIME ?= 80ms
 BENCH ?= .
 BENCH_OUT ?= results/bench-$(shell date -u +%Y%m%d)-$(shell git rev-parse --short HEAD 2>/dev/null || echo nogit).txt
 
-.PHONY: bench bench-quick bench-compare bench-smoke bench-check fidelity baseline-bench
+.PHONY: bench bench-quick bench-compare bench-smoke bench-check bench-cache-matrix fidelity baseline-bench
 
 bench:
 	scripts/bench.sh $(BENCH_OUT) $(BENCH_PASSES) $(BENCH_TIME) $(BENCH_CPUS) '$(BENCH)' MockFidelity
@@ -52,6 +52,13 @@ bench-quick:
 	scripts/bench.sh results/bench-quick.txt 5 50ms 1,2 \
 		'BenchmarkCache/impl=.*/reads=90/keys=1000/dist=zipf|BenchmarkStreamPool/.*/tokens=16|BenchmarkValidate/.*/schema=small|BenchmarkCompute' MockFidelity
 	go tool benchstat -col /impl results/bench-quick.txt
+
+## bench-cache-matrix: the response cache's whole workload matrix
+## (BenchmarkCacheMatrix: reads 100-50 %, 1000 and 100 000 keys, Zipf and
+## uniform, 7 implementations), which make bench leaves out for its time:
+## 5 passes at -cpu 1,2,4, about 9 minutes here.
+bench-cache-matrix:
+	LLMBENCH_CACHE_MATRIX=1 scripts/bench.sh results/cache-matrix-$(shell date -u +%Y%m%d).txt 5 $(BENCH_TIME) $(BENCH_CPUS) 'BenchmarkCacheMatrix'
 
 ## bench-compare FILE=...: variants side by side.
 bench-compare:

@@ -14,11 +14,18 @@
 //     before locking, CLOCK eviction in O(1).
 //   - mutex:   the same with a plain mutex, to show what the read lock buys.
 //   - syncmap: sync.Map for lookups, a mutex only for inserts and eviction.
-//   - sharded: 2^k rwmutex shards, each padded to its own cache lines.
+//   - sharded: 2^k rwmutex shards, each padded to its own cache lines; a
+//     hot key's readers share its shard's read lock and write nothing else
+//     on a hit (the use goes to a per-processor usage log, the CLOCK bit is
+//     written only when clear), and an overwrite takes the read lock.
+//   - lockfree: reads take no lock and write no line other readers read: a
+//     lock-free open-addressing table per shard, a coarse clock for the
+//     TTL, the usage log; writers lock their shard (lockfree.go).
 //
 // The corrected variants evict with CLOCK (second chance): a lookup only sets
 // an atomic bit, so reads stay under a read lock, and eviction touches O(1)
-// entries amortised instead of sorting the map.
+// entries amortised instead of sorting the map. Every one counts every use
+// exactly and holds at most Capacity entries.
 package cache
 
 import (
@@ -68,8 +75,8 @@ type Stats struct {
 type Config struct {
 	Capacity int           `yaml:"capacity" json:"capacity"`
 	TTL      time.Duration `yaml:"ttl" json:"ttl"`
-	// Shards is the shard count of the sharded variant, rounded up to a
-	// power of two; 0 picks 4 × GOMAXPROCS.
+	// Shards is the shard count of the sharded and lockfree variants,
+	// rounded up to a power of two; 0 picks 4 × GOMAXPROCS.
 	Shards int `yaml:"shards" json:"shards"`
 }
 
@@ -94,10 +101,11 @@ var Registry = registry.New[func(Config) Cache]("cache")
 
 func init() {
 	Registry.Register("seed", "Go-LLMs ResponseCache: lock upgrade with stale write-back", func(c Config) Cache { return newSeed(c) })
-	Registry.Register("rwmutex", "RWMutex, atomic usage count, CLOCK eviction", func(c Config) Cache { return newLocked[rwLock](c, 1) })
-	Registry.Register("mutex", "one Mutex for reads and writes, CLOCK eviction", func(c Config) Cache { return newLocked[exclusiveLock](c, 1) })
+	Registry.Register("rwmutex", "RWMutex, atomic usage count, CLOCK eviction", func(c Config) Cache { return newLocked[rwLock](c, 1, false) })
+	Registry.Register("mutex", "one Mutex for reads and writes, CLOCK eviction", func(c Config) Cache { return newLocked[exclusiveLock](c, 1, false) })
 	Registry.Register("syncmap", "sync.Map lookups, mutex-guarded inserts", func(c Config) Cache { return newSyncMap(c) })
-	Registry.Register("sharded", "power-of-two RWMutex shards, padded", func(c Config) Cache { return newLocked[rwLock](c, c.Shards) })
+	Registry.Register("sharded", "power-of-two RWMutex shards, padded; hits write only a per-CPU log", func(c Config) Cache { return newLocked[rwLock](c, c.Shards, true) })
+	Registry.Register("lockfree", "lock-free reads, coarse clock, per-CPU usage log, CLOCK eviction", func(c Config) Cache { return newLockFree(c, Ablation{}) })
 }
 
 // New builds the named variant.

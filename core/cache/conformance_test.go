@@ -142,7 +142,7 @@ func TestUsageCountsExactUnderLoad(t *testing.T) {
 	// The corrected variants count every Get under real contention. (The
 	// seed loses counts: TestSeedDefectCacheLostUsageCounts shows it with a
 	// forced interleaving; under load its losses depend on scheduling.)
-	for _, v := range []string{"rwmutex", "mutex", "syncmap", "sharded"} {
+	for _, v := range []string{"rwmutex", "mutex", "syncmap", "sharded", "lockfree"} {
 		t.Run("impl="+v, func(t *testing.T) {
 			c := mustNew(t, v, Config{})
 			k := keyN(1)
@@ -164,7 +164,7 @@ func TestUsageCountsExactUnderLoad(t *testing.T) {
 }
 
 func TestClockGivesASecondChance(t *testing.T) {
-	for _, v := range []string{"rwmutex", "mutex", "syncmap", "sharded"} {
+	for _, v := range []string{"rwmutex", "mutex", "syncmap", "sharded", "lockfree"} {
 		t.Run("impl="+v, func(t *testing.T) {
 			c := mustNew(t, v, Config{Capacity: 2, Shards: 1})
 			c.SetKey(keyN(1), resp("A"), "m")
@@ -183,13 +183,13 @@ func TestClockGivesASecondChance(t *testing.T) {
 }
 
 func TestShardCapacitiesAddUp(t *testing.T) {
-	c := newLocked[rwLock](Config{Capacity: 100, Shards: 6}, 6)
+	c := newLocked[rwLock](Config{Capacity: 100, Shards: 6}, 6, true)
 	require.Len(t, c.shards, 8)
 	total := 0
 	for i := range c.shards {
 		total += c.shards[i].capacity
 	}
 	assert.Equal(t, 100, total)
-	small := newLocked[rwLock](Config{Capacity: 3}, 64)
+	small := newLocked[rwLock](Config{Capacity: 3}, 64, true)
 	assert.Len(t, small.shards, 2, "no shard without room")
 }

@@ -55,7 +55,7 @@ func meanwhile(op func()) (wait func()) {
 func TestSeedDefectCacheLostUsageCounts(t *testing.T) {
 	// Two Gets meet at the hit: both have read the entry. The seed then
 	// writes back its copy, count+1, twice: one use is lost.
-	lost := map[string]int64{"seed": 1, "rwmutex": 0, "mutex": 0, "syncmap": 0, "sharded": 0}
+	lost := map[string]int64{"seed": 1, "rwmutex": 0, "mutex": 0, "syncmap": 0, "sharded": 0, "lockfree": 0}
 	forEachVariant(t, func(t *testing.T, v string) {
 		c := mustNew(t, v, Config{})
 		k := keyN(1)
@@ -74,7 +74,7 @@ func TestSeedDefectCacheLostUsageCounts(t *testing.T) {
 
 func TestSeedDefectCacheResurrectsInvalidated(t *testing.T) {
 	// An Invalidate lands while a Get holds the entry it found.
-	present := map[string]bool{"seed": true, "rwmutex": false, "mutex": false, "syncmap": false, "sharded": false}
+	present := map[string]bool{"seed": true, "rwmutex": false, "mutex": false, "syncmap": false, "sharded": false, "lockfree": false}
 	forEachVariant(t, func(t *testing.T, v string) {
 		c := mustNew(t, v, Config{})
 		k := keyN(1)
@@ -91,7 +91,7 @@ func TestSeedDefectCacheResurrectsInvalidated(t *testing.T) {
 
 func TestSeedDefectCacheStaleWriteBackUndoesSet(t *testing.T) {
 	// A Set of a new answer lands while a Get holds the entry it found.
-	after := map[string]string{"seed": "old", "rwmutex": "new", "mutex": "new", "syncmap": "new", "sharded": "new"}
+	after := map[string]string{"seed": "old", "rwmutex": "new", "mutex": "new", "syncmap": "new", "sharded": "new", "lockfree": "new"}
 	forEachVariant(t, func(t *testing.T, v string) {
 		c := mustNew(t, v, Config{})
 		k := keyN(1)
@@ -115,7 +115,7 @@ func requestOptions(temperature float64) []domain.Option {
 }
 
 func TestSeedDefectCacheOptionValuesCollide(t *testing.T) {
-	hit := map[string]bool{"seed": true, "rwmutex": false, "mutex": false, "syncmap": false, "sharded": false}
+	hit := map[string]bool{"seed": true, "rwmutex": false, "mutex": false, "syncmap": false, "sharded": false, "lockfree": false}
 	forEachVariant(t, func(t *testing.T, v string) {
 		c := mustNew(t, v, Config{})
 		c.Set(conv("q"), requestOptions(0.1), resp("cold answer"), "m")
@@ -135,7 +135,7 @@ func TestSeedDefectCacheImageDataIgnoredInKey(t *testing.T) {
 				Type: domain.SourceBase64, MediaType: "image/png", Data: data}}},
 		}}}
 	}
-	hit := map[string]bool{"seed": true, "rwmutex": false, "mutex": false, "syncmap": false, "sharded": false}
+	hit := map[string]bool{"seed": true, "rwmutex": false, "mutex": false, "syncmap": false, "sharded": false, "lockfree": false}
 	forEachVariant(t, func(t *testing.T, v string) {
 		c := mustNew(t, v, Config{})
 		c.Set(photo("iVBORw0KGgo-a-cat"), nil, resp("a cat"), "m")
@@ -145,7 +145,7 @@ func TestSeedDefectCacheImageDataIgnoredInKey(t *testing.T) {
 }
 
 func TestSeedDefectCacheHoldsCapacityPlusOne(t *testing.T) {
-	size := map[string]int{"seed": 11, "rwmutex": 10, "mutex": 10, "syncmap": 10, "sharded": 10}
+	size := map[string]int{"seed": 11, "rwmutex": 10, "mutex": 10, "syncmap": 10, "sharded": 10, "lockfree": 10}
 	forEachVariant(t, func(t *testing.T, v string) {
 		c := mustNew(t, v, Config{Capacity: 10})
 		for i := range 100 {
@@ -156,7 +156,7 @@ func TestSeedDefectCacheHoldsCapacityPlusOne(t *testing.T) {
 }
 
 func TestSeedDefectCacheExpiredKeptOnGet(t *testing.T) {
-	size := map[string]int{"seed": 1, "rwmutex": 0, "mutex": 0, "syncmap": 0, "sharded": 0}
+	size := map[string]int{"seed": 1, "rwmutex": 0, "mutex": 0, "syncmap": 0, "sharded": 0, "lockfree": 0}
 	forEachVariant(t, func(t *testing.T, v string) {
 		synctest.Test(t, func(t *testing.T) {
 			c := mustNew(t, v, Config{TTL: time.Second})
@@ -172,7 +172,7 @@ func TestSeedDefectCacheExpiredKeptOnGet(t *testing.T) {
 func TestSeedDefectCacheSortsOnEverySet(t *testing.T) {
 	// Bytes allocated by one Set into a full cache: the seed copies and
 	// sorts the whole map each time, so the figure grows with capacity.
-	grows := map[string]bool{"seed": true, "rwmutex": false, "mutex": false, "syncmap": false, "sharded": false}
+	grows := map[string]bool{"seed": true, "rwmutex": false, "mutex": false, "syncmap": false, "sharded": false, "lockfree": false}
 	forEachVariant(t, func(t *testing.T, v string) {
 		perSet := func(capacity int) uint64 {
 			c := mustNew(t, v, Config{Capacity: capacity})
@@ -193,6 +193,8 @@ func TestSeedDefectCacheSortsOnEverySet(t *testing.T) {
 		}
 		small, large := perSet(100), perSet(10000)
 		t.Logf("bytes allocated per Set when full: capacity 100: %d, capacity 10000: %d", small, large)
-		assert.Equal(t, testkit.Want(t, v, grows), large > 50*small+1024, "per-Set allocation grows with capacity")
+		// 100 times the capacity: the seed's whole-map sort allocates about
+		// 90 times more per Set, a sort of one shard of eight 25 times.
+		assert.Equal(t, testkit.Want(t, v, grows), large > 10*small+1024, "per-Set allocation grows with capacity")
 	})
 }

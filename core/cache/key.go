@@ -7,6 +7,7 @@ import (
 	"hash"
 	"math"
 	"sync"
+	"unsafe"
 
 	"github.com/llmbench/llmbench/core/domain"
 )
@@ -20,9 +21,10 @@ func (k Key) String() string { return hex.EncodeToString(k[:]) }
 var hasherPool = sync.Pool{New: func() any { return &keyHasher{h: sha256.New()} }}
 
 type keyHasher struct {
-	h   hash.Hash
-	buf [8]byte
-	sum []byte
+	h    hash.Hash
+	buf  [8]byte
+	sum  []byte
+	opts domain.ProviderOptions
 }
 
 func (kh *keyHasher) u64(v uint64) {
@@ -31,10 +33,12 @@ func (kh *keyHasher) u64(v uint64) {
 }
 
 // str writes a length-prefixed string, so that ("ab","c") and ("a","bc")
-// hash differently.
+// hash differently. The hash reads the string's bytes in place: []byte(s)
+// would copy every message into a new allocation (Write's argument escapes
+// through the hash.Hash interface), and Write neither keeps nor changes it.
 func (kh *keyHasher) str(s string) {
 	kh.u64(uint64(len(s)))
-	kh.h.Write([]byte(s))
+	kh.h.Write(unsafe.Slice(unsafe.StringData(s), len(s)))
 }
 
 // KeyOf hashes messages and the values the options set. Options are applied
@@ -65,7 +69,15 @@ func KeyOf(msgs []domain.Message, opts []domain.Option) Key {
 			}
 		}
 	}
-	o := domain.ApplyOptions(opts...)
+	// As domain.ApplyOptions, into the pooled hasher: ApplyOptions' local,
+	// whose address every Option receives, is allocated on every call.
+	o := &kh.opts
+	*o = domain.DefaultOptions()
+	for _, opt := range opts {
+		if opt != nil {
+			opt(o)
+		}
+	}
 	kh.u64(math.Float64bits(o.Temperature))
 	kh.u64(uint64(o.MaxTokens))
 	kh.u64(uint64(len(o.StopSequences)))
@@ -79,6 +91,7 @@ func KeyOf(msgs []domain.Message, opts []domain.Option) Key {
 	var k Key
 	kh.sum = kh.h.Sum(kh.sum[:0])
 	copy(k[:], kh.sum)
+	kh.opts = domain.ProviderOptions{} // keep none of the caller's strings alive
 	hasherPool.Put(kh)
 	return k
 }

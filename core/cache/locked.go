@@ -2,8 +2,6 @@ package cache
 
 import (
 	"encoding/binary"
-	"math/bits"
-	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -17,6 +15,7 @@ type value struct {
 	resp   domain.Response
 	source string
 	stamp  time.Time
+	mono   int64 // lockfree: stamp as nanoseconds since its clock's base
 }
 
 // entry is a cache slot. val changes atomically on overwrite, so that the
@@ -40,6 +39,11 @@ func newEntry(k Key, v *value) *entry {
 // already set so that hot keys do not bounce its cache line.
 func (e *entry) touch() {
 	e.usage.Add(1)
+	e.mark()
+}
+
+// mark sets the CLOCK bit, writing only when it is clear.
+func (e *entry) mark() {
 	if !e.referenced.Load() {
 		e.referenced.Store(true)
 	}
@@ -135,24 +139,28 @@ type lockedCache[L any, PL locker[L]] struct {
 	mask     uint64
 	capacity int
 	ttl      time.Duration
+	// The sharded variant's measures for a hot key, so that its readers
+	// share its shard's read lock and nothing else: hits are counted in the
+	// usage log instead of on the entry (log not nil), and an overwrite
+	// takes the read lock, storing the new value atomically, instead of
+	// excluding every reader of the shard (exclusiveOverwrite false).
+	log                *usageLog
+	exclusiveOverwrite bool
 }
 
-func newLocked[L any, PL locker[L]](cfg Config, shards int) *lockedCache[L, PL] {
+// newLocked builds the rwmutex and mutex variants (one shard, the plain
+// corrected design) and, with hot, the sharded one.
+func newLocked[L any, PL locker[L]](cfg Config, shards int, hot bool) *lockedCache[L, PL] {
 	cfg = cfg.withDefaults()
-	if shards <= 0 {
-		shards = 4 * runtime.GOMAXPROCS(0)
+	n := shardCount(shards, cfg.Capacity)
+	c := &lockedCache[L, PL]{shards: make([]shard[L, PL], n), mask: uint64(n - 1), capacity: cfg.Capacity, ttl: cfg.TTL,
+		exclusiveOverwrite: !hot}
+	if hot {
+		c.log = newUsageLog()
 	}
-	n := 1 << bits.Len(uint(shards-1)) // round up to a power of two
-	for n > 1 && n > cfg.Capacity {
-		n >>= 1 // never a shard without room
-	}
-	c := &lockedCache[L, PL]{shards: make([]shard[L, PL], n), mask: uint64(n - 1), capacity: cfg.Capacity, ttl: cfg.TTL}
 	for i := range c.shards {
 		s := &c.shards[i]
-		s.capacity = cfg.Capacity / n
-		if i < cfg.Capacity%n {
-			s.capacity++ // shard capacities add up to the configured one
-		}
+		s.capacity = shardCapacity(cfg.Capacity, n, i)
 		s.m = make(map[Key]*entry, s.capacity)
 	}
 	return c
@@ -193,7 +201,12 @@ func (c *lockedCache[L, PL]) GetKey(k Key) (domain.Response, bool) {
 	if testHookHit != nil {
 		testHookHit()
 	}
-	e.touch()
+	if c.log != nil {
+		e.mark()
+		c.log.record(e)
+	} else {
+		e.touch()
+	}
 	PL(&s.mu).runlock()
 	return v.resp, true
 }
@@ -212,10 +225,18 @@ func (c *lockedCache[L, PL]) dropExpired(s *shard[L, PL], k Key, e *entry) {
 func (c *lockedCache[L, PL]) SetKey(k Key, resp domain.Response, source string) {
 	v := &value{resp: resp, source: source, stamp: time.Now()}
 	s := c.shard(k)
+	if !c.exclusiveOverwrite {
+		// Entries leave the map only under the write lock, and val is
+		// atomic: the read lock is enough to replace a present entry's value.
+		PL(&s.mu).rlock()
+		done := s.overwrite(k, v)
+		PL(&s.mu).runlock()
+		if done {
+			return
+		}
+	}
 	PL(&s.mu).lock()
-	if e := s.m[k]; e != nil {
-		e.val.Store(v)
-		e.usage.Add(1)
+	if s.overwrite(k, v) {
 		PL(&s.mu).unlock()
 		return
 	}
@@ -226,6 +247,18 @@ func (c *lockedCache[L, PL]) SetKey(k Key, resp domain.Response, source string) 
 	}
 	s.m[k] = e
 	PL(&s.mu).unlock()
+}
+
+// overwrite replaces k's value and counts a use if k is present; the
+// caller holds the shard's lock, read or write.
+func (s *shard[L, PL]) overwrite(k Key, v *value) bool {
+	e := s.m[k]
+	if e == nil {
+		return false
+	}
+	e.val.Store(v)
+	e.usage.Add(1)
+	return true
 }
 
 func (c *lockedCache[L, PL]) InvalidateKey(k Key) {
@@ -239,6 +272,9 @@ func (c *lockedCache[L, PL]) InvalidateKey(k Key) {
 }
 
 func (c *lockedCache[L, PL]) Peek(k Key) (Entry, bool) {
+	if c.log != nil {
+		c.log.flush()
+	}
 	s := c.shard(k)
 	PL(&s.mu).rlock()
 	defer PL(&s.mu).runlock()

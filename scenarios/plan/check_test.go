@@ -80,7 +80,7 @@ func TestParseBad(t *testing.T) {
 		{minimal + "providers:\n  a: {kind: openai, base_url: http://x, model: m, ttft: 5ms}\n", `providers.a: unknown field "ttft"`},
 		{minimal + "providers:\n  a: {}\n  b: {}\n", "pipeline.provider: name the provider to call (providers: a, b)"},
 		{minimal + "pipeline: {provider: nope}\n", `t.yaml:4: pipeline.provider: no provider named "nope"`},
-		{minimal + "pipeline: {cache: {impl: lru}}\n", `t.yaml:4: pipeline.cache.impl: unknown cache variant "lru" (known: seed, rwmutex, mutex, syncmap, sharded)`},
+		{minimal + "pipeline: {cache: {impl: lru}}\n", `t.yaml:4: pipeline.cache.impl: unknown cache variant "lru" (known: seed, rwmutex, mutex, syncmap, sharded, lockfree)`},
 		{minimal + "pipeline: {stream: {sender: pigeon}}\n", `pipeline.stream.sender: unknown sender variant "pigeon"`},
 		{minimal + "pipeline: {validate: {schema: huge}}\n", `pipeline.validate.schema: unknown schema "huge"`},
 		{minimal + "pipeline: {validate: {regex: lru}}\n", `unknown regex cache variant "lru"`},
