@@ -10,7 +10,15 @@ import (
 )
 
 func newMockCmd() *cobra.Command {
-	mock := &cobra.Command{Use: "mock", Short: "Mock LLM providers"}
+	mock := &cobra.Command{
+		Use:   "mock",
+		Short: "Mock LLM providers",
+		// Without a Run of its own, cobra prints the help for any
+		// argument and exits 0: "llmbench mock srve" would pass in a
+		// script. NoArgs makes an unknown subcommand exit 2.
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
+	}
 	var configPath, addr string
 	serve := &cobra.Command{
 		Use:   "serve",
