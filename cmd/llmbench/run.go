@@ -169,9 +169,9 @@ marked partial).`,
 			defer dir.Close()
 			var metricsLn net.Listener
 			if metricsAddr != "" {
-				if metricsLn, err = net.Listen("tcp", metricsAddr); err != nil {
+				if metricsLn, err = listen("--metrics-addr", metricsAddr); err != nil {
 					dir.Abandon()
-					return badInputf("--metrics-addr %s: %v", metricsAddr, err)
+					return err
 				}
 			}
 
@@ -284,7 +284,7 @@ marked partial).`,
 	f.StringVar(&out, "out", "", "output directory (default results/NAME-TIME); it must not hold results already, unless --force")
 	f.BoolVar(&force, "force", false, "replace the results an --out directory already holds")
 	f.StringVar(&startAt, "start-at", "", "start at this RFC 3339 instant, every repetition in a slot of its own after it, so that segments on several machines run in step")
-	f.StringVar(&metricsAddr, "metrics-addr", "", "serve live Prometheus metrics on this address during the run (e.g. 127.0.0.1:9464; off by default)")
+	f.StringVar(&metricsAddr, "metrics-addr", "", "serve live Prometheus metrics on this address during the run (e.g. 127.0.0.1:9464; a port alone, :9464, is loopback; off by default)")
 	f.BoolVar(&noFloor, "no-floor", false, "skip measuring the harness's own floor (timer lateness, engine CPU per request; about 0.6 s) before the run")
 	f.BoolVar(&quiet, "quiet", false, "no progress and no tables, only warnings, errors and file names")
 	f.BoolVar(&withReport, "report", false, "also write report.html beside the results")
