@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Part is one segment's results and where they came from (for messages).
@@ -61,7 +62,10 @@ type repAcc struct {
 	windows     map[int64]*Window // by end, in Unix seconds
 	bottlenecks []string
 	segments    int
-	err         error
+	// first and last window start among the segments: apart by much of
+	// the window, the segments did not run together.
+	firstStart, lastStart time.Time
+	err                   error
 }
 
 // NewMerger starts a merge.
@@ -154,6 +158,14 @@ func (a *repAcc) add(r *RepResult, seg int) {
 	if !r.WindowStart.IsZero() && (o.WindowStart.IsZero() || r.WindowStart.Before(o.WindowStart)) {
 		o.WindowStart = r.WindowStart
 	}
+	if !r.WindowStart.IsZero() {
+		if a.firstStart.IsZero() || r.WindowStart.Before(a.firstStart) {
+			a.firstStart = r.WindowStart
+		}
+		if r.WindowStart.After(a.lastStart) {
+			a.lastStart = r.WindowStart
+		}
+	}
 	if r.LastDone.After(o.LastDone) {
 		o.LastDone = r.LastDone
 	}
@@ -215,13 +227,25 @@ func (g *Merger) Result() (*Results, error) {
 		return nil, &MergeError{fmt.Sprintf("%s interrupted (partial) and %s complete: the merge would not be one schedule; allow partial segments to merge anyway", strings.Join(g.partial, ", "), strings.Join(g.complete, ", "))}
 	}
 	g.m.MergedFrom = len(g.seen)
+	var apart, window time.Duration // the widest gap between segments' starts
 	for i, reps := range g.reps {
 		for k, a := range reps {
 			if a.err != nil {
 				return nil, &MergeError{fmt.Sprintf("%s repetition %d: %v", g.m.Variants[i].Name, k+1, a.err)}
 			}
+			if d := a.lastStart.Sub(a.firstStart); d > apart {
+				apart, window = d, a.out.Window
+			}
 			g.m.Variants[i].Reps = append(g.m.Variants[i].Reps, a.result(n))
 		}
+	}
+	// The segments split one schedule only if they sent it together; run
+	// one after another (no common start), each carried a share of the
+	// load alone, and the merged span, from the first start to the last
+	// answer, makes throughput and goodput a fraction of what was sent.
+	if window > 0 && apart > window/notTogether {
+		g.m.Warnings = append(g.m.Warnings, fmt.Sprintf("the segments did not run together: their measured windows (%s) started up to %s apart, so the load was never the whole schedule's, and throughput and goodput, per second from the first start to the last answer, understate it; start every segment at one instant (--start-at)",
+			FormatDuration(window), FormatDuration(apart)))
 	}
 	return g.m, nil
 }
@@ -259,6 +283,11 @@ func (a *repAcc) result(n int) RepResult {
 	}
 	return out
 }
+
+// notTogether: segments whose windows start more than 1/notTogether of
+// the window apart did not run together (a common --start-at keeps them
+// within milliseconds).
+const notTogether = 10
 
 var errTwice = errors.New("a request index was measured by two segments: the segments do not split one schedule")
 
