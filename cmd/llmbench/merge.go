@@ -73,6 +73,8 @@ Exit codes as run: 0, 1 when a threshold fails, 2 bad input.`,
 			stderr := cmd.ErrOrStderr()
 			if err != nil {
 				fmt.Fprintln(stderr, "llmbench:", err)
+			} else {
+				removeStaleReport(where)
 			}
 			fmt.Fprintf(stderr, "llmbench: merged %d segments in %s; wrote %s and %s\n", len(args), time.Since(start).Round(time.Millisecond),
 				filepath.Join(where, "results.json"), filepath.Join(where, "results.txt"))

@@ -251,6 +251,9 @@ marked partial).`,
 				fmt.Fprintln(stderr, "llmbench:", saveErr)
 			}
 			fmt.Fprintf(stderr, "llmbench: wrote %s and %s\n", filepath.Join(where, "results.json"), filepath.Join(where, "results.txt"))
+			if !withReport && saveErr == nil {
+				removeStaleReport(where)
+			}
 			if withReport {
 				if err := writeReport(res, filepath.Join(where, "report.html")); err != nil {
 					return fmt.Errorf("writing the report: %w", err)
@@ -416,6 +419,12 @@ func firstError(res *results.Results) string {
 		return fmt.Sprintf(" (%d timed out, %d dropped, %d cancelled)", o.Timeout, o.Dropped, o.Cancelled)
 	}
 	return ""
+}
+
+// removeStaleReport removes the report.html that results replaced with
+// --force leave behind: it would describe the earlier results.
+func removeStaleReport(dir string) {
+	_ = os.Remove(filepath.Join(dir, "report.html"))
 }
 
 // openOut opens the output directory: out, or by default

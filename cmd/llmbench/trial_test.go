@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"net"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -41,4 +43,32 @@ func TestListenIsLoopbackUnlessTheHostSaysOtherwise(t *testing.T) {
 	code, _, errs := cli(t, "run", "testdata/tiny.yaml", "--metrics-addr", "9464", "--out", t.TempDir())
 	assert.Equal(t, exitBadInput, code, errs)
 	assert.Contains(t, errs, "--metrics-addr 9464: missing port in address; give host:port")
+}
+
+// TestForceLeavesNothingStale: results replaced with --force took the
+// place of the old ones, but the old report.html (run, merge) and the old
+// sweep's steps beyond the new one's stayed, read as the new results'.
+func TestForceLeavesNothingStale(t *testing.T) {
+	dir := t.TempDir()
+	code, _, errs := cli(t, "run", "testdata/tiny.yaml", "--out", dir, "--quiet", "--no-floor", "--report")
+	require.Equal(t, exitOK, code, errs)
+	require.FileExists(t, filepath.Join(dir, "report.html"))
+	code, _, errs = cli(t, "run", "testdata/tiny.yaml", "--out", dir, "--quiet", "--no-floor", "--force")
+	require.Equal(t, exitOK, code, errs)
+	assert.NoFileExists(t, filepath.Join(dir, "report.html"), "the report of the replaced results")
+	assert.FileExists(t, filepath.Join(dir, "results.json"))
+
+	sw := t.TempDir()
+	old := filepath.Join(sw, "steps", "07-offered=6400")
+	require.NoError(t, os.MkdirAll(old, 0o755))
+	keep := filepath.Join(sw, "steps", "notes.txt")
+	for _, f := range []string{filepath.Join(sw, "sweep.json"), filepath.Join(sw, "report.html"), filepath.Join(old, "results.json"), keep} {
+		require.NoError(t, os.WriteFile(f, []byte("{}"), 0o644))
+	}
+	code, _, errs = cli(t, "sweep", "testdata/tiny.yaml", "--out", sw, "--quiet", "--no-floor", "--from", "100", "--to", "150", "--step-duration", "300ms", "--force")
+	require.Equal(t, exitOK, code, errs)
+	assert.NoDirExists(t, old, "a step of the replaced sweep")
+	assert.NoFileExists(t, filepath.Join(sw, "report.html"), "the replaced sweep's report")
+	assert.FileExists(t, keep, "what the sweep did not write stays")
+	assert.DirExists(t, filepath.Join(sw, "steps", "01-offered=100"))
 }
