@@ -14,15 +14,6 @@ import (
 	"github.com/llmbench/llmbench/bench/compare"
 )
 
-func readDataset(paths ...string) (*compare.Dataset, error) {
-	ds, err := compare.Read(paths...)
-	var ie *compare.InputError
-	if errors.As(err, &ie) {
-		return nil, badInput(err)
-	}
-	return ds, err
-}
-
 func newCompareCmd() *cobra.Command {
 	var o compare.Options
 	var format string
@@ -50,6 +41,12 @@ side by side (any benchproc projection: /key, .name, .file, goos, ...).
 			}
 			ds, err := readDataset(args...)
 			if err != nil {
+				return err
+			}
+			if err := checkProjection("--col", o.Col, ds); err != nil {
+				return err
+			}
+			if err := checkProjection("--row", o.Row, ds); err != nil {
 				return err
 			}
 			tables, err := compare.Compare(ds, o)

@@ -72,3 +72,40 @@ func TestForceLeavesNothingStale(t *testing.T) {
 	assert.FileExists(t, keep, "what the sweep did not write stays")
 	assert.DirExists(t, filepath.Join(sw, "steps", "01-offered=100"))
 }
+
+// TestCompareTakesARunsFolder: compare and gate said "q0:0: read q0: is a
+// directory" for a run's folder, which run and report take; "no
+// benchmark results" for its results.json; and a --col key that no
+// benchmark has printed one column "all", a comparison of nothing.
+func TestCompareTakesARunsFolder(t *testing.T) {
+	dir := t.TempDir()
+	run := filepath.Join(dir, "run")
+	require.NoError(t, os.Mkdir(run, 0o755))
+	benchFile(t, run, "results.txt", "BenchmarkScenario/cache=seed", 3, 10, "ns/op", -1)
+	require.NoError(t, os.WriteFile(filepath.Join(run, "results.json"), []byte(`{"version": 2}`), 0o644))
+	empty := filepath.Join(dir, "empty")
+	require.NoError(t, os.Mkdir(empty, 0o755))
+
+	code, out, errs := cli(t, "compare", run)
+	assert.Equal(t, exitOK, code, errs)
+	assert.Contains(t, out, "run/results.txt")
+	_, _, errs = cli(t, "gate", "--baseline", run, "--candidate", run, "--min-samples", "4")
+	assert.NotContains(t, errs, "is a directory")
+
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"compare", empty}, "empty is a folder without a results.txt"},
+		{[]string{"gate", "--baseline", empty, "--candidate", run}, "empty is a folder without a results.txt"},
+		{[]string{"compare", filepath.Join(run, "results.json")}, "compare and gate read the Go benchmark format; the same results are in " + filepath.Join(run, "results.txt")},
+		{[]string{"compare", run, "--col", "/cahce"}, `--col /cahce: no benchmark has the key "cahce"; the benchmarks' keys: /cache`},
+		{[]string{"compare", run, "--row", "/impl@num"}, `--row /impl@num: no benchmark has the key "impl"`},
+	} {
+		code, _, errs := cli(t, c.args...)
+		assert.Equal(t, exitBadInput, code, "%v: %s", c.args, errs)
+		assert.Contains(t, errs, c.want, c.args)
+	}
+	code, _, errs = cli(t, "compare", run, "--col", "/cache")
+	assert.Equal(t, exitOK, code, errs)
+}
