@@ -48,7 +48,9 @@ Exit codes as run: 0, 1 when a threshold fails, 2 bad input.`,
 				}
 			}
 			merged, err := mg.Result()
-			if err != nil {
+			if me := (*results.MergeError)(nil); errors.As(err, &me) && me.PartialMix {
+				return badInputf("%v; pass --allow-partial to merge them anyway", err)
+			} else if err != nil {
 				return badInput(err)
 			}
 			p, err := plan.Resolve([]byte(merged.Source), merged.File, merged.Dir, plan.Overrides{})

@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
@@ -107,5 +109,33 @@ func TestCompareTakesARunsFolder(t *testing.T) {
 		assert.Contains(t, errs, c.want, c.args)
 	}
 	code, _, errs = cli(t, "compare", run, "--col", "/cache")
+	assert.Equal(t, exitOK, code, errs)
+}
+
+// TestMergeNamesAllowPartial: refusing a mix of interrupted and complete
+// segments, merge said "allow partial segments to merge anyway" without
+// naming the flag that does.
+func TestMergeNamesAllowPartial(t *testing.T) {
+	dir := t.TempDir()
+	segs := []string{filepath.Join(dir, "s1"), filepath.Join(dir, "s2")}
+	for i, s := range segs {
+		code, _, errs := cli(t, "run", "testdata/tiny.yaml", "--segment", fmt.Sprintf("%d/2", i+1), "--out", s, "--quiet", "--no-floor")
+		require.Equal(t, exitOK, code, errs)
+	}
+	// Segment 2 as an interrupted run writes it.
+	path := filepath.Join(segs[1], "results.json")
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	var doc map[string]any
+	require.NoError(t, json.Unmarshal(data, &doc))
+	doc["partial"] = true
+	data, err = json.Marshal(doc)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(path, data, 0o644))
+
+	code, _, errs := cli(t, "merge", segs[0], segs[1], "-o", filepath.Join(dir, "m"), "--quiet")
+	assert.Equal(t, exitBadInput, code, errs)
+	assert.Contains(t, errs, "s2 interrupted (partial) and "+segs[0]+" complete: the merge would not be one schedule; pass --allow-partial to merge them anyway")
+	code, _, errs = cli(t, "merge", segs[0], segs[1], "-o", filepath.Join(dir, "m"), "--quiet", "--allow-partial")
 	assert.Equal(t, exitOK, code, errs)
 }

@@ -15,8 +15,13 @@ type Part struct {
 	R    *Results
 }
 
-// MergeError is a set of parts that cannot be merged.
-type MergeError struct{ Msg string }
+// MergeError is a set of parts that cannot be merged. PartialMix: the
+// parts mix interrupted and complete segments, which a merge that allows
+// partial segments takes.
+type MergeError struct {
+	Msg        string
+	PartialMix bool
+}
 
 func (e *MergeError) Error() string { return e.Msg }
 
@@ -78,7 +83,7 @@ func (g *Merger) Add(p Part) error {
 	r := p.R
 	if g.m == nil {
 		if r.Segment == nil {
-			return &MergeError{fmt.Sprintf("%s: not a segment (run with --segment i/n)", p.Name)}
+			return &MergeError{Msg: fmt.Sprintf("%s: not a segment (run with --segment i/n)", p.Name)}
 		}
 		m := *r
 		m.Segment, m.Variants, m.Warnings, m.Floor = nil, nil, nil, nil
@@ -91,21 +96,21 @@ func (g *Merger) Add(p Part) error {
 	first := g.first
 	switch {
 	case r.Segment == nil:
-		return &MergeError{fmt.Sprintf("%s: not a segment (run with --segment i/n)", p.Name)}
+		return &MergeError{Msg: fmt.Sprintf("%s: not a segment (run with --segment i/n)", p.Name)}
 	case r.SourceHash != first.R.SourceHash:
-		return &MergeError{fmt.Sprintf("%s and %s ran different scenarios (source SHA-256 %.12s and %.12s)", first.Name, p.Name, first.R.SourceHash, r.SourceHash)}
+		return &MergeError{Msg: fmt.Sprintf("%s and %s ran different scenarios (source SHA-256 %.12s and %.12s)", first.Name, p.Name, first.R.SourceHash, r.SourceHash)}
 	case r.Segment.Count != first.R.Segment.Count:
-		return &MergeError{fmt.Sprintf("%s is a segment of %d, %s of %d", first.Name, first.R.Segment.Count, p.Name, r.Segment.Count)}
+		return &MergeError{Msg: fmt.Sprintf("%s is a segment of %d, %s of %d", first.Name, first.R.Segment.Count, p.Name, r.Segment.Count)}
 	case len(r.Variants) != len(g.m.Variants):
-		return &MergeError{fmt.Sprintf("%s and %s ran different variants", first.Name, p.Name)}
+		return &MergeError{Msg: fmt.Sprintf("%s and %s ran different variants", first.Name, p.Name)}
 	}
 	for i := range r.Variants {
 		if r.Variants[i].Name != g.m.Variants[i].Name {
-			return &MergeError{fmt.Sprintf("%s and %s ran different variants (%s, %s)", first.Name, p.Name, g.m.Variants[i].Name, r.Variants[i].Name)}
+			return &MergeError{Msg: fmt.Sprintf("%s and %s ran different variants (%s, %s)", first.Name, p.Name, g.m.Variants[i].Name, r.Variants[i].Name)}
 		}
 	}
 	if other, dup := g.seen[r.Segment.Index]; dup {
-		return &MergeError{fmt.Sprintf("segment %d/%d is given twice: %s and %s", r.Segment.Index, r.Segment.Count, other, p.Name)}
+		return &MergeError{Msg: fmt.Sprintf("segment %d/%d is given twice: %s and %s", r.Segment.Index, r.Segment.Count, other, p.Name)}
 	}
 	g.seen[r.Segment.Index] = p.Name
 	if r.Partial {
@@ -211,7 +216,7 @@ func (a *repAcc) add(r *RepResult, seg int) {
 // Result checks that every segment was given and returns the merge.
 func (g *Merger) Result() (*Results, error) {
 	if g.m == nil {
-		return nil, &MergeError{"nothing to merge"}
+		return nil, &MergeError{Msg: "nothing to merge"}
 	}
 	n := g.first.R.Segment.Count
 	var missing []string
@@ -221,17 +226,17 @@ func (g *Merger) Result() (*Results, error) {
 		}
 	}
 	if len(missing) > 0 {
-		return nil, &MergeError{fmt.Sprintf("segment %s missing: the %d given do not cover the schedule", strings.Join(missing, ", "), len(g.seen))}
+		return nil, &MergeError{Msg: fmt.Sprintf("segment %s missing: the %d given do not cover the schedule", strings.Join(missing, ", "), len(g.seen))}
 	}
 	if len(g.partial) > 0 && len(g.complete) > 0 && !g.allowPartial {
-		return nil, &MergeError{fmt.Sprintf("%s interrupted (partial) and %s complete: the merge would not be one schedule; allow partial segments to merge anyway", strings.Join(g.partial, ", "), strings.Join(g.complete, ", "))}
+		return nil, &MergeError{Msg: fmt.Sprintf("%s interrupted (partial) and %s complete: the merge would not be one schedule", strings.Join(g.partial, ", "), strings.Join(g.complete, ", ")), PartialMix: true}
 	}
 	g.m.MergedFrom = len(g.seen)
 	var apart, window time.Duration // the widest gap between segments' starts
 	for i, reps := range g.reps {
 		for k, a := range reps {
 			if a.err != nil {
-				return nil, &MergeError{fmt.Sprintf("%s repetition %d: %v", g.m.Variants[i].Name, k+1, a.err)}
+				return nil, &MergeError{Msg: fmt.Sprintf("%s repetition %d: %v", g.m.Variants[i].Name, k+1, a.err)}
 			}
 			if d := a.lastStart.Sub(a.firstStart); d > apart {
 				apart, window = d, a.out.Window
