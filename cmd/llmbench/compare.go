@@ -108,8 +108,9 @@ func newGateCmd() *cobra.Command {
 		rounds                                                                int
 	)
 	cmd := &cobra.Command{
-		Use:   "gate (--baseline FILE --candidate FILE | --base-ref REV [-- go test flags])",
-		Short: "Fail (exit 1) on statistically significant regressions",
+		Use:         "gate (--baseline FILE --candidate FILE | --base-ref REV [-- go test flags])",
+		Annotations: map[string]string{annotInterruptible: "yes"},
+		Short:       "Fail (exit 1) on statistically significant regressions",
 		Long: `Compare a candidate with a baseline and exit 1 only where a change is both
 statistically significant (Mann-Whitney U, p <= --alpha) and worse than
 --threshold; exact units (allocs/op, B/op, and units marked assume=exact)

@@ -21,8 +21,9 @@ func newMockCmd() *cobra.Command {
 	}
 	var configPath, addr string
 	serve := &cobra.Command{
-		Use:   "serve",
-		Short: "Serve a mock provider as an OpenAI-compatible API until interrupted",
+		Use:         "serve",
+		Annotations: map[string]string{annotInterruptible: "yes"},
+		Short:       "Serve a mock provider as an OpenAI-compatible API until interrupted",
 		Long: `Serve a mock provider as an OpenAI-compatible API:
 POST /v1/chat/completions (JSON, or SSE with "stream": true) and GET /v1/models.
 Without --config it serves the default model (lognormal TTFT, median 50ms,

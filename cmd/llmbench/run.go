@@ -130,8 +130,9 @@ func newRunCmd() *cobra.Command {
 		metricsAddr string
 	)
 	cmd := &cobra.Command{
-		Use:   "run FILE|NAME|RESULTS.json",
-		Short: "Drive load through a pipeline of primitives and report latency, rates and errors per variant",
+		Use:         "run FILE|NAME|RESULTS.json",
+		Annotations: map[string]string{annotInterruptible: "yes"},
+		Short:       "Drive load through a pipeline of primitives and report latency, rates and errors per variant",
 		Long: `Run a scenario: every repetition of every variant, interleaved, then print
 latency percentiles (TTFT, ITL, end to end), rates (offered, sent,
 throughput, goodput), outcomes, costs per request, thresholds and, with

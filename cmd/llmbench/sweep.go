@@ -33,8 +33,9 @@ func newSweepCmd() *cobra.Command {
 		force, quiet, withReport, noF bool
 	)
 	cmd := &cobra.Command{
-		Use:   "sweep FILE|NAME",
-		Short: "Find each variant's capacity: the highest load it carries within its SLOs",
+		Use:         "sweep FILE|NAME",
+		Annotations: map[string]string{annotInterruptible: "yes"},
+		Short:       "Find each variant's capacity: the highest load it carries within its SLOs",
 		Long: `Search, per variant, the highest offered rate (or with --concurrency, the
 most closed-loop users) at which a step passes: a geometric ramp (×2) to the
 first failing step, then bisection to --precision. Every step runs every

@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"syscall"
 	"testing"
 	"time"
 
@@ -138,4 +139,28 @@ func TestMergeNamesAllowPartial(t *testing.T) {
 	assert.Contains(t, errs, "s2 interrupted (partial) and "+segs[0]+" complete: the merge would not be one schedule; pass --allow-partial to merge them anyway")
 	code, _, errs = cli(t, "merge", segs[0], segs[1], "-o", filepath.Join(dir, "m"), "--quiet", "--allow-partial")
 	assert.Equal(t, exitOK, code, errs)
+}
+
+// TestInterruptEndsACommandThatDoesNotWatchIt: validate of a FIFO that
+// nobody writes blocks in open(2); the interrupt handler only cancelled a
+// context validate never reads, so Ctrl-C and SIGTERM did nothing.
+func TestInterruptEndsACommandThatDoesNotWatchIt(t *testing.T) {
+	fifo := filepath.Join(t.TempDir(), "s.yaml")
+	require.NoError(t, syscall.Mkfifo(fifo, 0o644))
+	cmd := child("validate " + fifo)
+	var errb bytes.Buffer
+	cmd.Stderr = &errb
+	require.NoError(t, cmd.Start())
+	time.Sleep(300 * time.Millisecond)
+	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		_ = cmd.Process.Kill()
+		<-done
+		t.Fatalf("llmbench validate of a FIFO did not stop on SIGTERM: %s", errb.String())
+	}
+	assert.Equal(t, exitInterrupted, cmd.ProcessState.ExitCode(), errb.String())
 }
