@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -245,7 +244,7 @@ func (c Config) Files() []string {
 // it, files read relative to the file's folder. Unknown fields are errors
 // with a suggestion; every message starts with the file name and line.
 func LoadModel(path string) (*Model, error) {
-	data, err := os.ReadFile(path)
+	data, err := strictyaml.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}

@@ -3,7 +3,6 @@ package spec
 import (
 	"errors"
 	"fmt"
-	"os"
 	"reflect"
 
 	"go.yaml.in/yaml/v3"
@@ -22,7 +21,7 @@ type (
 
 // Load reads and decodes a scenario file.
 func Load(path string) (*Scenario, error) {
-	data, err := os.ReadFile(path)
+	data, err := strictyaml.ReadFile(path)
 	if err != nil {
 		return nil, &Error{Msg: err.Error()}
 	}
