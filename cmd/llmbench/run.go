@@ -347,6 +347,13 @@ func newValidateCmd() *cobra.Command {
 			}
 			if r := p.Load.Offered(); r > 0 {
 				fmt.Fprintf(w, ", offered %s requests/s", strconv.FormatFloat(r, 'g', 6, 64))
+				if sg := p.Segment; sg != nil && p.Load.Open() {
+					// The figures above are the whole schedule's.
+					fmt.Fprintf(w, "; segment %s sends 1 in %d of them (about %s/s)", sg, sg.Count, strconv.FormatFloat(r/float64(sg.Count), 'g', 3, 64))
+				}
+			}
+			if sg := p.Segment; sg != nil && !p.Load.Open() {
+				fmt.Fprintf(w, "; segment %s runs 1 in %d of the %d users", sg, sg.Count, p.Load.Users)
 			}
 			fmt.Fprintln(w)
 			for _, v := range p.Variants {

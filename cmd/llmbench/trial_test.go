@@ -164,3 +164,11 @@ func TestInterruptEndsACommandThatDoesNotWatchIt(t *testing.T) {
 	}
 	assert.Equal(t, exitInterrupted, cmd.ProcessState.ExitCode(), errb.String())
 }
+
+// TestValidateSaysWhatASegmentSends: validate --segment 3/3 printed the
+// whole schedule's rate as the segment's.
+func TestValidateSaysWhatASegmentSends(t *testing.T) {
+	code, out, errs := cli(t, "validate", "testdata/tiny.yaml", "--segment", "3/3")
+	require.Equal(t, exitOK, code, errs)
+	assert.Contains(t, out, "offered 100 requests/s; segment 3/3 sends 1 in 3 of them (about 33.3/s)")
+}
