@@ -160,6 +160,13 @@ marked partial).`,
 				if p.Load.RunLength() == 0 {
 					return badInputf("--start-at: the scenario counts requests; segments start in step only on a schedule that lasts a duration")
 				}
+				// Past (beyond the engine's 1 s of tolerance), every
+				// repetition would start out of step with the other
+				// segments, each with a warning, and their merge would be
+				// no one schedule.
+				if d := time.Until(start); d < -time.Second {
+					return badInputf("--start-at %s: that was %s ago; segments start in step only at an instant still to come (set it a minute ahead)", startAt, (-d).Round(time.Second))
+				}
 			}
 			// The output is checked before the first request: a run must
 			// not measure for minutes and then have nowhere to go.
@@ -207,6 +214,10 @@ marked partial).`,
 			}
 			if !quiet {
 				fmt.Fprintf(stderr, "llmbench: %s: %d variant(s) × %d repetition(s)\n", p.Name, len(p.Variants), p.Repeat)
+				if d := time.Until(start); !start.IsZero() && d > time.Second {
+					// Silent, a run waiting for its instant looks hung.
+					fmt.Fprintf(stderr, "llmbench: waiting for --start-at %s (in %s)\n", start.Format(time.RFC3339), d.Round(time.Second))
+				}
 			} else {
 				opts.Log = stderr // the tables, which list the warnings, are not printed
 			}

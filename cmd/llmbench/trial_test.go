@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -171,4 +172,26 @@ func TestValidateSaysWhatASegmentSends(t *testing.T) {
 	code, out, errs := cli(t, "validate", "testdata/tiny.yaml", "--segment", "3/3")
 	require.Equal(t, exitOK, code, errs)
 	assert.Contains(t, out, "offered 100 requests/s; segment 3/3 sends 1 in 3 of them (about 33.3/s)")
+}
+
+// TestStartAtInThePast: a --start-at already past ran at once, each
+// repetition out of step with the other segments ("started 60574h after
+// its slot"), exit 0; a start to come waited without a word.
+func TestStartAtInThePast(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "out")
+	code, _, errs := cli(t, "run", "testdata/tiny.yaml", "--start-at", "2020-01-01T00:00:00Z", "--out", out, "--no-floor", "--quiet")
+	assert.Equal(t, exitBadInput, code, errs)
+	assert.Contains(t, errs, "--start-at 2020-01-01T00:00:00Z: that was ")
+	assert.Contains(t, errs, "ago; segments start in step only at an instant still to come")
+	assert.NoDirExists(t, out, "refused before it started")
+
+	// A start to come is announced; the interrupt ends the wait.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer time.AfterFunc(time.Second, cancel).Stop()
+	var errb bytes.Buffer
+	at := time.Now().Add(time.Hour).UTC().Format(time.RFC3339)
+	code = run(ctx, []string{"run", "testdata/tiny.yaml", "--start-at", at, "--out", out, "--no-floor"}, io.Discard, &errb)
+	assert.Equal(t, exitInterrupted, code, errb.String())
+	assert.Contains(t, errb.String(), "llmbench: waiting for --start-at "+at+" (in 59m")
 }
