@@ -251,7 +251,7 @@ func LoadModel(path string) (*Model, error) {
 	var c Config
 	errs := &strictyaml.Problems{}
 	var root yaml.Node
-	if err := yaml.Unmarshal(data, &root); err != nil {
+	if err := strictyaml.Unmarshal(data, &root); err != nil {
 		return nil, fmt.Errorf("%s: %s", path, strictyaml.SourceError(err, data))
 	}
 	if root.Kind == 0 || len(root.Content) == 0 {
