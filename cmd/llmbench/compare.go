@@ -173,6 +173,16 @@ interleaved (A B A B ...) for --count rounds with the go test flags after
 			case len(args) > 0:
 				return badInputf("go test flags after -- go with --base-ref only")
 			}
+			// Checked before an A/B run of minutes: "FOO" would be passed
+			// to the candidate's environment as nothing.
+			for _, kv := range candEnv {
+				if k, _, ok := strings.Cut(kv, "="); !ok || k == "" {
+					return badInputf("--candidate-env %q: want KEY=VALUE, e.g. LLMBENCH_SLOWDOWN='Cache=10%%'", kv)
+				}
+			}
+			if len(candEnv) > 0 && baseRef == "" {
+				return badInputf("--candidate-env sets the environment of the benchmarks --base-ref runs; with --baseline and --candidate files nothing runs")
+			}
 			// Before an A/B run of several minutes, not after it.
 			if err := o.Validate(); err != nil {
 				return badInput(err)

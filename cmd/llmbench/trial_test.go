@@ -195,3 +195,27 @@ func TestStartAtInThePast(t *testing.T) {
 	assert.Equal(t, exitInterrupted, code, errb.String())
 	assert.Contains(t, errb.String(), "llmbench: waiting for --start-at "+at+" (in 59m")
 }
+
+// TestGateCandidateEnvIsChecked: --candidate-env FOO (no =) was accepted,
+// and the A/B run built both sides and ran 20 rounds before anything
+// else was said.
+func TestGateCandidateEnvIsChecked(t *testing.T) {
+	dir := t.TempDir()
+	a := benchFile(t, dir, "a.txt", "BenchmarkX", 10, 100, "ns/op", -1)
+	ctx, cancel := context.WithTimeout(context.Background(), 6*time.Second)
+	defer cancel()
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"gate", "--base-ref", "HEAD", "--candidate-env", "FOO", "--", "-bench", "X"}, `--candidate-env "FOO": want KEY=VALUE`},
+		{[]string{"gate", "--base-ref", "HEAD", "--candidate-env", "=1", "--", "-bench", "X"}, `--candidate-env "=1": want KEY=VALUE`},
+		{[]string{"gate", "--baseline", a, "--candidate", a, "--candidate-env", "K=V"}, "--candidate-env sets the environment of the benchmarks --base-ref runs"},
+	} {
+		// Bounded: without the check, the A/B cases build and run.
+		var out, errb bytes.Buffer
+		code := run(ctx, c.args, &out, &errb)
+		assert.Equal(t, exitBadInput, code, "%v: %s", c.args, errb.String())
+		assert.Contains(t, errb.String(), c.want, c.args)
+	}
+}
