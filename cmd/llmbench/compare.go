@@ -21,7 +21,7 @@ func newCompareCmd() *cobra.Command {
 		Use:   "compare FILE [FILE...]",
 		Short: "Compare benchmark results with benchstat's statistics",
 		Long: `Compare Go benchmark format files (go test -bench output, or an llmbench
-run's results.txt): per benchmark and unit, the median with its 95 %
+run's results.txt, for which its folder may stand): per benchmark and unit, the median with its 95 %
 confidence interval, and for each column the change against the first, with
 the Mann-Whitney U test's p-value ("~" when not significant at --alpha).
 

@@ -219,3 +219,22 @@ func TestGateCandidateEnvIsChecked(t *testing.T) {
 		assert.Contains(t, errb.String(), c.want, c.args)
 	}
 }
+
+// TestMergeIntoASegmentIsRefused: merge s1 s2 -o s1 --force replaced
+// segment 1's results with the merge, an input lost.
+func TestMergeIntoASegmentIsRefused(t *testing.T) {
+	dir := t.TempDir()
+	s1 := filepath.Join(dir, "s1")
+	code, _, errs := cli(t, "run", "testdata/tiny.yaml", "--segment", "1/1", "--out", s1, "--quiet", "--no-floor")
+	require.Equal(t, exitOK, code, errs)
+	before, err := os.ReadFile(filepath.Join(s1, "results.json"))
+	require.NoError(t, err)
+	for _, out := range []string{s1, s1 + "/", filepath.Join(dir, ".", "s1")} {
+		code, _, errs = cli(t, "merge", filepath.Join(s1, "results.json"), "-o", out, "--force", "--quiet")
+		assert.Equal(t, exitBadInput, code, errs)
+		assert.Contains(t, errs, "an input of the merge; name another directory")
+	}
+	after, err := os.ReadFile(filepath.Join(s1, "results.json"))
+	require.NoError(t, err)
+	assert.Equal(t, before, after, "the segment is kept")
+}
