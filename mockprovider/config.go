@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -245,14 +244,14 @@ func (c Config) Files() []string {
 // it, files read relative to the file's folder. Unknown fields are errors
 // with a suggestion; every message starts with the file name and line.
 func LoadModel(path string) (*Model, error) {
-	data, err := os.ReadFile(path)
+	data, err := strictyaml.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
 	var c Config
 	errs := &strictyaml.Problems{}
 	var root yaml.Node
-	if err := yaml.Unmarshal(data, &root); err != nil {
+	if err := strictyaml.Unmarshal(data, &root); err != nil {
 		return nil, fmt.Errorf("%s: %s", path, strictyaml.SourceError(err, data))
 	}
 	if root.Kind == 0 || len(root.Content) == 0 {

@@ -14,15 +14,6 @@ import (
 	"github.com/llmbench/llmbench/bench/compare"
 )
 
-func readDataset(paths ...string) (*compare.Dataset, error) {
-	ds, err := compare.Read(paths...)
-	var ie *compare.InputError
-	if errors.As(err, &ie) {
-		return nil, badInput(err)
-	}
-	return ds, err
-}
-
 func newCompareCmd() *cobra.Command {
 	var o compare.Options
 	var format string
@@ -30,7 +21,7 @@ func newCompareCmd() *cobra.Command {
 		Use:   "compare FILE [FILE...]",
 		Short: "Compare benchmark results with benchstat's statistics",
 		Long: `Compare Go benchmark format files (go test -bench output, or an llmbench
-run's results.txt): per benchmark and unit, the median with its 95 %
+run's results.txt, for which its folder may stand): per benchmark and unit, the median with its 95 %
 confidence interval, and for each column the change against the first, with
 the Mann-Whitney U test's p-value ("~" when not significant at --alpha).
 
@@ -50,6 +41,12 @@ side by side (any benchproc projection: /key, .name, .file, goos, ...).
 			}
 			ds, err := readDataset(args...)
 			if err != nil {
+				return err
+			}
+			if err := checkProjection("--col", o.Col, ds); err != nil {
+				return err
+			}
+			if err := checkProjection("--row", o.Row, ds); err != nil {
 				return err
 			}
 			tables, err := compare.Compare(ds, o)
@@ -111,8 +108,9 @@ func newGateCmd() *cobra.Command {
 		rounds                                                                int
 	)
 	cmd := &cobra.Command{
-		Use:   "gate (--baseline FILE --candidate FILE | --base-ref REV [-- go test flags])",
-		Short: "Fail (exit 1) on statistically significant regressions",
+		Use:         "gate (--baseline FILE --candidate FILE | --base-ref REV [-- go test flags])",
+		Annotations: map[string]string{annotInterruptible: "yes"},
+		Short:       "Fail (exit 1) on statistically significant regressions",
 		Long: `Compare a candidate with a baseline and exit 1 only where a change is both
 statistically significant (Mann-Whitney U, p <= --alpha) and worse than
 --threshold; exact units (allocs/op, B/op, and units marked assume=exact)
@@ -174,6 +172,16 @@ interleaved (A B A B ...) for --count rounds with the go test flags after
 				return badInputf("give --baseline and --candidate, or --base-ref")
 			case len(args) > 0:
 				return badInputf("go test flags after -- go with --base-ref only")
+			}
+			// Checked before an A/B run of minutes: "FOO" would be passed
+			// to the candidate's environment as nothing.
+			for _, kv := range candEnv {
+				if k, _, ok := strings.Cut(kv, "="); !ok || k == "" {
+					return badInputf("--candidate-env %q: want KEY=VALUE, e.g. LLMBENCH_SLOWDOWN='Cache=10%%'", kv)
+				}
+			}
+			if len(candEnv) > 0 && baseRef == "" {
+				return badInputf("--candidate-env sets the environment of the benchmarks --base-ref runs; with --baseline and --candidate files nothing runs")
 			}
 			// Before an A/B run of several minutes, not after it.
 			if err := o.Validate(); err != nil {

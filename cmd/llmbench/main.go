@@ -21,6 +21,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -58,8 +59,20 @@ func main() {
 // requests in flight at once instead of waiting out their grace period.
 var abortNow = make(chan struct{})
 
+// interruptible is set once a command that stops cleanly on its context
+// starts (run, sweep, mock serve, gate: annotated interruptible), so that
+// an interrupt lets it write what it measured. Any other command ends at
+// the first interrupt, as it would without this handler: it has nothing
+// to save, and it may never look at the context (validate of a FIFO that
+// nobody writes waited through every Ctrl-C and SIGTERM).
+var interruptible atomic.Bool
+
+// annotInterruptible marks a command that honours its context.
+const annotInterruptible = "interruptible"
+
 // notifyInterrupts returns a context that the first SIGINT or SIGTERM
-// cancels; a second one closes abortNow.
+// cancels; a second one closes abortNow. A command that is not
+// interruptible exits 130 at the first.
 func notifyInterrupts() (context.Context, func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	sigs := make(chan os.Signal, 2)
@@ -68,6 +81,10 @@ func notifyInterrupts() (context.Context, func()) {
 	go func() {
 		select {
 		case <-sigs:
+			if !interruptible.Load() {
+				fmt.Fprintln(os.Stderr, "llmbench: interrupted")
+				os.Exit(exitInterrupted)
+			}
 			cancel()
 		case <-done:
 			return
@@ -128,6 +145,9 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 func wrapRunE(c *cobra.Command) {
 	if run := c.RunE; run != nil {
 		c.RunE = func(cmd *cobra.Command, args []string) error {
+			if cmd.Annotations[annotInterruptible] != "" {
+				interruptible.Store(true)
+			}
 			err := run(cmd, args)
 			var ee *exitError
 			if err != nil && !errors.As(err, &ee) {

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -35,6 +36,15 @@ without --allow-partial.
 Exit codes as run: 0, 1 when a threshold fails, 2 bad input.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			// The output must not be one of the segments: with --force the
+			// merge would replace that segment's results, an input lost.
+			if out != "" {
+				for _, dir := range args {
+					if sameDir(out, dir) {
+						return badInputf("-o %s: that is segment %s, an input of the merge; name another directory", out, dir)
+					}
+				}
+			}
 			// One segment at a time: memory does not grow with their number.
 			start := time.Now()
 			mg := results.NewMerger(allowPartial)
@@ -48,7 +58,9 @@ Exit codes as run: 0, 1 when a threshold fails, 2 bad input.`,
 				}
 			}
 			merged, err := mg.Result()
-			if err != nil {
+			if me := (*results.MergeError)(nil); errors.As(err, &me) && me.PartialMix {
+				return badInputf("%v; pass --allow-partial to merge them anyway", err)
+			} else if err != nil {
 				return badInput(err)
 			}
 			p, err := plan.Resolve([]byte(merged.Source), merged.File, merged.Dir, plan.Overrides{})
@@ -73,6 +85,8 @@ Exit codes as run: 0, 1 when a threshold fails, 2 bad input.`,
 			stderr := cmd.ErrOrStderr()
 			if err != nil {
 				fmt.Fprintln(stderr, "llmbench:", err)
+			} else {
+				removeStaleReport(where)
 			}
 			fmt.Fprintf(stderr, "llmbench: merged %d segments in %s; wrote %s and %s\n", len(args), time.Since(start).Round(time.Millisecond),
 				filepath.Join(where, "results.json"), filepath.Join(where, "results.txt"))
@@ -93,4 +107,23 @@ Exit codes as run: 0, 1 when a threshold fails, 2 bad input.`,
 	f.BoolVar(&force, "force", false, "replace the results the output directory already holds")
 	f.BoolVar(&quiet, "quiet", false, "no tables, only errors and file names")
 	return cmd
+}
+
+// sameDir reports whether out is the folder of the segment arg (a folder,
+// or a results.json in it).
+func sameDir(out, arg string) bool {
+	if filepath.Base(arg) == "results.json" {
+		arg = filepath.Dir(arg)
+	}
+	a, err1 := filepath.Abs(out)
+	b, err2 := filepath.Abs(arg)
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	if a == b {
+		return true
+	}
+	sa, err1 := os.Stat(a)
+	sb, err2 := os.Stat(b)
+	return err1 == nil && err2 == nil && os.SameFile(sa, sb)
 }

@@ -130,8 +130,9 @@ func newRunCmd() *cobra.Command {
 		metricsAddr string
 	)
 	cmd := &cobra.Command{
-		Use:   "run FILE|NAME|RESULTS.json",
-		Short: "Drive load through a pipeline of primitives and report latency, rates and errors per variant",
+		Use:         "run FILE|NAME|RESULTS.json",
+		Annotations: map[string]string{annotInterruptible: "yes"},
+		Short:       "Drive load through a pipeline of primitives and report latency, rates and errors per variant",
 		Long: `Run a scenario: every repetition of every variant, interleaved, then print
 latency percentiles (TTFT, ITL, end to end), rates (offered, sent,
 throughput, goodput), outcomes, costs per request, thresholds and, with
@@ -159,6 +160,13 @@ marked partial).`,
 				if p.Load.RunLength() == 0 {
 					return badInputf("--start-at: the scenario counts requests; segments start in step only on a schedule that lasts a duration")
 				}
+				// Past (beyond the engine's 1 s of tolerance), every
+				// repetition would start out of step with the other
+				// segments, each with a warning, and their merge would be
+				// no one schedule.
+				if d := time.Until(start); d < -time.Second {
+					return badInputf("--start-at %s: that was %s ago; segments start in step only at an instant still to come (set it a minute ahead)", startAt, (-d).Round(time.Second))
+				}
 			}
 			// The output is checked before the first request: a run must
 			// not measure for minutes and then have nowhere to go.
@@ -169,9 +177,9 @@ marked partial).`,
 			defer dir.Close()
 			var metricsLn net.Listener
 			if metricsAddr != "" {
-				if metricsLn, err = net.Listen("tcp", metricsAddr); err != nil {
+				if metricsLn, err = listen("--metrics-addr", metricsAddr); err != nil {
 					dir.Abandon()
-					return badInputf("--metrics-addr %s: %v", metricsAddr, err)
+					return err
 				}
 			}
 
@@ -206,6 +214,10 @@ marked partial).`,
 			}
 			if !quiet {
 				fmt.Fprintf(stderr, "llmbench: %s: %d variant(s) × %d repetition(s)\n", p.Name, len(p.Variants), p.Repeat)
+				if d := time.Until(start); !start.IsZero() && d > time.Second {
+					// Silent, a run waiting for its instant looks hung.
+					fmt.Fprintf(stderr, "llmbench: waiting for --start-at %s (in %s)\n", start.Format(time.RFC3339), d.Round(time.Second))
+				}
 			} else {
 				opts.Log = stderr // the tables, which list the warnings, are not printed
 			}
@@ -251,6 +263,9 @@ marked partial).`,
 				fmt.Fprintln(stderr, "llmbench:", saveErr)
 			}
 			fmt.Fprintf(stderr, "llmbench: wrote %s and %s\n", filepath.Join(where, "results.json"), filepath.Join(where, "results.txt"))
+			if !withReport && saveErr == nil {
+				removeStaleReport(where)
+			}
 			if withReport {
 				if err := writeReport(res, filepath.Join(where, "report.html")); err != nil {
 					return fmt.Errorf("writing the report: %w", err)
@@ -284,7 +299,7 @@ marked partial).`,
 	f.StringVar(&out, "out", "", "output directory (default results/NAME-TIME); it must not hold results already, unless --force")
 	f.BoolVar(&force, "force", false, "replace the results an --out directory already holds")
 	f.StringVar(&startAt, "start-at", "", "start at this RFC 3339 instant, every repetition in a slot of its own after it, so that segments on several machines run in step")
-	f.StringVar(&metricsAddr, "metrics-addr", "", "serve live Prometheus metrics on this address during the run (e.g. 127.0.0.1:9464; off by default)")
+	f.StringVar(&metricsAddr, "metrics-addr", "", "serve live Prometheus metrics on this address during the run (e.g. 127.0.0.1:9464; a port alone, :9464, is loopback; off by default)")
 	f.BoolVar(&noFloor, "no-floor", false, "skip measuring the harness's own floor (timer lateness, engine CPU per request; about 0.6 s) before the run")
 	f.BoolVar(&quiet, "quiet", false, "no progress and no tables, only warnings, errors and file names")
 	f.BoolVar(&withReport, "report", false, "also write report.html beside the results")
@@ -343,6 +358,13 @@ func newValidateCmd() *cobra.Command {
 			}
 			if r := p.Load.Offered(); r > 0 {
 				fmt.Fprintf(w, ", offered %s requests/s", strconv.FormatFloat(r, 'g', 6, 64))
+				if sg := p.Segment; sg != nil && p.Load.Open() {
+					// The figures above are the whole schedule's.
+					fmt.Fprintf(w, "; segment %s sends 1 in %d of them (about %s/s)", sg, sg.Count, strconv.FormatFloat(r/float64(sg.Count), 'g', 3, 64))
+				}
+			}
+			if sg := p.Segment; sg != nil && !p.Load.Open() {
+				fmt.Fprintf(w, "; segment %s runs 1 in %d of the %d users", sg, sg.Count, p.Load.Users)
 			}
 			fmt.Fprintln(w)
 			for _, v := range p.Variants {
@@ -416,6 +438,12 @@ func firstError(res *results.Results) string {
 		return fmt.Sprintf(" (%d timed out, %d dropped, %d cancelled)", o.Timeout, o.Dropped, o.Cancelled)
 	}
 	return ""
+}
+
+// removeStaleReport removes the report.html that results replaced with
+// --force leave behind: it would describe the earlier results.
+func removeStaleReport(dir string) {
+	_ = os.Remove(filepath.Join(dir, "report.html"))
 }
 
 // openOut opens the output directory: out, or by default

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"time"
 
@@ -31,8 +33,9 @@ func newSweepCmd() *cobra.Command {
 		force, quiet, withReport, noF bool
 	)
 	cmd := &cobra.Command{
-		Use:   "sweep FILE|NAME",
-		Short: "Find each variant's capacity: the highest load it carries within its SLOs",
+		Use:         "sweep FILE|NAME",
+		Annotations: map[string]string{annotInterruptible: "yes"},
+		Short:       "Find each variant's capacity: the highest load it carries within its SLOs",
 		Long: `Search, per variant, the highest offered rate (or with --concurrency, the
 most closed-loop users) at which a step passes: a geometric ramp (×2) to the
 first failing step, then bisection to --precision. Every step runs every
@@ -202,11 +205,49 @@ func openSweepOut(out, name string, force bool) (*results.OutDir, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := os.Stat(filepath.Join(dir.Path, "sweep.json")); err == nil && !force {
-		dir.Close()
-		return nil, badInputf("--out %s: already holds a sweep (sweep.json); choose another directory, or pass --force to replace it", dir.Path)
+	if _, err := os.Stat(filepath.Join(dir.Path, "sweep.json")); err == nil {
+		if !force {
+			dir.Close()
+			return nil, badInputf("--out %s: already holds a sweep (sweep.json); choose another directory, or pass --force to replace it", dir.Path)
+		}
+		// Replaced, not overlaid: the new sweep's steps are written one
+		// by one, and the old steps beyond them (steps/03-offered=400 of
+		// a sweep the new one stops short of) would read as this sweep's.
+		if err := removeOldSweep(dir.Path); err != nil {
+			dir.Close()
+			return nil, badInputf("--out %s: removing the sweep it held: %v", dir.Path, err)
+		}
 	}
 	return dir, nil
+}
+
+// stepDir is how a sweep names the folder of each step (NN-LOAD).
+var stepDir = regexp.MustCompile(`^[0-9]{2,}-`)
+
+// removeOldSweep removes what a sweep wrote into dir: sweep.json,
+// results.txt, report.html and its steps' folders (nothing else that
+// steps/ may hold).
+func removeOldSweep(dir string) error {
+	for _, f := range []string{"sweep.json", "results.txt", "report.html"} {
+		if err := os.Remove(filepath.Join(dir, f)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+	}
+	steps := filepath.Join(dir, "steps")
+	entries, err := os.ReadDir(steps)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if e.IsDir() && stepDir.MatchString(e.Name()) {
+			if err := os.RemoveAll(filepath.Join(steps, e.Name())); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // saveSweep writes the sweep into dir, or, when that fails, into a new

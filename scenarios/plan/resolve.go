@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/llmbench/llmbench/internal/strictyaml"
 	"github.com/llmbench/llmbench/scenarios/results"
 	"github.com/llmbench/llmbench/scenarios/spec"
 )
@@ -44,7 +45,7 @@ func (e *OverrideError) Error() string { return e.Name + " " + e.Value + ": " + 
 // Open reads a scenario file and resolves it; relative file names are read
 // from the file's folder.
 func Open(path string, o Overrides) (*Plan, error) {
-	data, err := os.ReadFile(path)
+	data, err := strictyaml.ReadFile(path)
 	if err != nil {
 		return nil, &spec.Error{Msg: err.Error()}
 	}

@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Part is one segment's results and where they came from (for messages).
@@ -14,8 +15,13 @@ type Part struct {
 	R    *Results
 }
 
-// MergeError is a set of parts that cannot be merged.
-type MergeError struct{ Msg string }
+// MergeError is a set of parts that cannot be merged. PartialMix: the
+// parts mix interrupted and complete segments, which a merge that allows
+// partial segments takes.
+type MergeError struct {
+	Msg        string
+	PartialMix bool
+}
 
 func (e *MergeError) Error() string { return e.Msg }
 
@@ -61,7 +67,10 @@ type repAcc struct {
 	windows     map[int64]*Window // by end, in Unix seconds
 	bottlenecks []string
 	segments    int
-	err         error
+	// first and last window start among the segments: apart by much of
+	// the window, the segments did not run together.
+	firstStart, lastStart time.Time
+	err                   error
 }
 
 // NewMerger starts a merge.
@@ -74,7 +83,7 @@ func (g *Merger) Add(p Part) error {
 	r := p.R
 	if g.m == nil {
 		if r.Segment == nil {
-			return &MergeError{fmt.Sprintf("%s: not a segment (run with --segment i/n)", p.Name)}
+			return &MergeError{Msg: fmt.Sprintf("%s: not a segment (run with --segment i/n)", p.Name)}
 		}
 		m := *r
 		m.Segment, m.Variants, m.Warnings, m.Floor = nil, nil, nil, nil
@@ -87,21 +96,21 @@ func (g *Merger) Add(p Part) error {
 	first := g.first
 	switch {
 	case r.Segment == nil:
-		return &MergeError{fmt.Sprintf("%s: not a segment (run with --segment i/n)", p.Name)}
+		return &MergeError{Msg: fmt.Sprintf("%s: not a segment (run with --segment i/n)", p.Name)}
 	case r.SourceHash != first.R.SourceHash:
-		return &MergeError{fmt.Sprintf("%s and %s ran different scenarios (source SHA-256 %.12s and %.12s)", first.Name, p.Name, first.R.SourceHash, r.SourceHash)}
+		return &MergeError{Msg: fmt.Sprintf("%s and %s ran different scenarios (source SHA-256 %.12s and %.12s)", first.Name, p.Name, first.R.SourceHash, r.SourceHash)}
 	case r.Segment.Count != first.R.Segment.Count:
-		return &MergeError{fmt.Sprintf("%s is a segment of %d, %s of %d", first.Name, first.R.Segment.Count, p.Name, r.Segment.Count)}
+		return &MergeError{Msg: fmt.Sprintf("%s is a segment of %d, %s of %d", first.Name, first.R.Segment.Count, p.Name, r.Segment.Count)}
 	case len(r.Variants) != len(g.m.Variants):
-		return &MergeError{fmt.Sprintf("%s and %s ran different variants", first.Name, p.Name)}
+		return &MergeError{Msg: fmt.Sprintf("%s and %s ran different variants", first.Name, p.Name)}
 	}
 	for i := range r.Variants {
 		if r.Variants[i].Name != g.m.Variants[i].Name {
-			return &MergeError{fmt.Sprintf("%s and %s ran different variants (%s, %s)", first.Name, p.Name, g.m.Variants[i].Name, r.Variants[i].Name)}
+			return &MergeError{Msg: fmt.Sprintf("%s and %s ran different variants (%s, %s)", first.Name, p.Name, g.m.Variants[i].Name, r.Variants[i].Name)}
 		}
 	}
 	if other, dup := g.seen[r.Segment.Index]; dup {
-		return &MergeError{fmt.Sprintf("segment %d/%d is given twice: %s and %s", r.Segment.Index, r.Segment.Count, other, p.Name)}
+		return &MergeError{Msg: fmt.Sprintf("segment %d/%d is given twice: %s and %s", r.Segment.Index, r.Segment.Count, other, p.Name)}
 	}
 	g.seen[r.Segment.Index] = p.Name
 	if r.Partial {
@@ -154,6 +163,14 @@ func (a *repAcc) add(r *RepResult, seg int) {
 	if !r.WindowStart.IsZero() && (o.WindowStart.IsZero() || r.WindowStart.Before(o.WindowStart)) {
 		o.WindowStart = r.WindowStart
 	}
+	if !r.WindowStart.IsZero() {
+		if a.firstStart.IsZero() || r.WindowStart.Before(a.firstStart) {
+			a.firstStart = r.WindowStart
+		}
+		if r.WindowStart.After(a.lastStart) {
+			a.lastStart = r.WindowStart
+		}
+	}
 	if r.LastDone.After(o.LastDone) {
 		o.LastDone = r.LastDone
 	}
@@ -199,7 +216,7 @@ func (a *repAcc) add(r *RepResult, seg int) {
 // Result checks that every segment was given and returns the merge.
 func (g *Merger) Result() (*Results, error) {
 	if g.m == nil {
-		return nil, &MergeError{"nothing to merge"}
+		return nil, &MergeError{Msg: "nothing to merge"}
 	}
 	n := g.first.R.Segment.Count
 	var missing []string
@@ -209,19 +226,31 @@ func (g *Merger) Result() (*Results, error) {
 		}
 	}
 	if len(missing) > 0 {
-		return nil, &MergeError{fmt.Sprintf("segment %s missing: the %d given do not cover the schedule", strings.Join(missing, ", "), len(g.seen))}
+		return nil, &MergeError{Msg: fmt.Sprintf("segment %s missing: the %d given do not cover the schedule", strings.Join(missing, ", "), len(g.seen))}
 	}
 	if len(g.partial) > 0 && len(g.complete) > 0 && !g.allowPartial {
-		return nil, &MergeError{fmt.Sprintf("%s interrupted (partial) and %s complete: the merge would not be one schedule; allow partial segments to merge anyway", strings.Join(g.partial, ", "), strings.Join(g.complete, ", "))}
+		return nil, &MergeError{Msg: fmt.Sprintf("%s interrupted (partial) and %s complete: the merge would not be one schedule", strings.Join(g.partial, ", "), strings.Join(g.complete, ", ")), PartialMix: true}
 	}
 	g.m.MergedFrom = len(g.seen)
+	var apart, window time.Duration // the widest gap between segments' starts
 	for i, reps := range g.reps {
 		for k, a := range reps {
 			if a.err != nil {
-				return nil, &MergeError{fmt.Sprintf("%s repetition %d: %v", g.m.Variants[i].Name, k+1, a.err)}
+				return nil, &MergeError{Msg: fmt.Sprintf("%s repetition %d: %v", g.m.Variants[i].Name, k+1, a.err)}
+			}
+			if d := a.lastStart.Sub(a.firstStart); d > apart {
+				apart, window = d, a.out.Window
 			}
 			g.m.Variants[i].Reps = append(g.m.Variants[i].Reps, a.result(n))
 		}
+	}
+	// The segments split one schedule only if they sent it together; run
+	// one after another (no common start), each carried a share of the
+	// load alone, and the merged span, from the first start to the last
+	// answer, makes throughput and goodput a fraction of what was sent.
+	if window > 0 && apart > window/notTogether {
+		g.m.Warnings = append(g.m.Warnings, fmt.Sprintf("the segments did not run together: their measured windows (%s) started up to %s apart, so the load was never the whole schedule's, and throughput and goodput, per second from the first start to the last answer, understate it; start every segment at one instant (--start-at)",
+			FormatDuration(window), FormatDuration(apart)))
 	}
 	return g.m, nil
 }
@@ -259,6 +288,11 @@ func (a *repAcc) result(n int) RepResult {
 	}
 	return out
 }
+
+// notTogether: segments whose windows start more than 1/notTogether of
+// the window apart did not run together (a common --start-at keeps them
+// within milliseconds).
+const notTogether = 10
 
 var errTwice = errors.New("a request index was measured by two segments: the segments do not split one schedule")
 

@@ -3,7 +3,6 @@ package spec
 import (
 	"errors"
 	"fmt"
-	"os"
 	"reflect"
 
 	"go.yaml.in/yaml/v3"
@@ -22,7 +21,7 @@ type (
 
 // Load reads and decodes a scenario file.
 func Load(path string) (*Scenario, error) {
-	data, err := os.ReadFile(path)
+	data, err := strictyaml.ReadFile(path)
 	if err != nil {
 		return nil, &Error{Msg: err.Error()}
 	}
@@ -34,7 +33,7 @@ func Load(path string) (*Scenario, error) {
 // values.
 func Parse(data []byte, path string) (*Scenario, error) {
 	var root yaml.Node
-	if err := yaml.Unmarshal(data, &root); err != nil {
+	if err := strictyaml.Unmarshal(data, &root); err != nil {
 		return nil, &Error{Msg: path + ": " + strictyaml.SourceError(err, data)}
 	}
 	if root.Kind == 0 || len(root.Content) == 0 || root.Content[0].Tag == "!!null" {

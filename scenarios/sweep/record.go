@@ -121,7 +121,8 @@ type Capacity struct {
 	Capacity *float64 `json:"capacity"`
 	Low      *float64 `json:"low,omitempty"`
 	High     *float64 `json:"high,omitempty"`
-	// AtLeast: every repetition passed at To, the search's top; Below:
+	// AtLeast: no repetition failed above its highest pass (each passed
+	// at To, the search's top, or the sweep was interrupted first); Below:
 	// none passed at the lowest load tried.
 	AtLeast bool `json:"at_least,omitempty"`
 	Below   bool `json:"below,omitempty"`

@@ -359,7 +359,9 @@ func (sw *Sweep) summarize(sc *search) {
 					cp.FailedAt, cp.Why = ptr(s.hi), s.why
 				}
 			}
-			cp.AtLeast = cp.AtLeast && s.lo >= sw.To
+			// No failing load found (the top passed, or the sweep was
+			// interrupted first): the highest pass is a lower bound.
+			cp.AtLeast = cp.AtLeast && s.lo > 0 && math.IsInf(s.hi, 1)
 			cp.Below = cp.Below && s.lo == 0 && !math.IsInf(s.hi, 1)
 			cp.Reps = append(cp.Reps, rc)
 		}
