@@ -12,6 +12,7 @@ import (
 	"runtime/pprof"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -183,7 +184,10 @@ marked partial).`,
 				}
 			}
 
-			stderr := cmd.ErrOrStderr()
+			rawStderr := cmd.ErrOrStderr()
+			// The interrupt notice, the engine's log and this function all
+			// write to it, from their own goroutines.
+			stderr := &lockedWriter{w: rawStderr}
 			grace := min(p.Load.Timeout, 10*time.Second)
 			opts := engine.Options{Commit: gitCommit(p.Dir), SkipFloor: noFloor, StartAt: start, Grace: grace, Abort: abortNow}
 			finished := make(chan struct{})
@@ -209,7 +213,7 @@ marked partial).`,
 					fmt.Fprintf(stderr, "llmbench: live metrics on http://%s/metrics\n", metricsLn.Addr())
 				}
 			}
-			if f, ok := stderr.(*os.File); ok && !quiet && term.IsTerminal(int(f.Fd())) {
+			if f, ok := rawStderr.(*os.File); ok && !quiet && term.IsTerminal(int(f.Fd())) {
 				opts.Progress = newProgressBar(stderr)
 			}
 			if !quiet {
@@ -471,4 +475,16 @@ func openOut(flag, out, name string, force bool) (*results.OutDir, error) {
 			return nil, badInputf("%s %s: %v", flag, out, err)
 		}
 	}
+}
+
+// lockedWriter serialises writes from several goroutines.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
