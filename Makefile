@@ -56,7 +56,7 @@ bench-quick:
 ## bench-cache-matrix: the response cache's whole workload matrix
 ## (BenchmarkCacheMatrix: reads 100-50 %, 1000 and 100 000 keys, Zipf and
 ## uniform, 7 implementations), which make bench leaves out for its time:
-## 5 passes at -cpu 1,2,4, about 12 minutes here. The committed one,
+## 5 passes at -cpu 1,2,4, about 10 minutes here. The committed one,
 ## results/baseline/cache-matrix.txt (README, "Response cache"), was made by
 ## make bench-cache-matrix CACHE_MATRIX_OUT=results/baseline/cache-matrix.txt
 CACHE_MATRIX_OUT ?= results/cache-matrix-$(shell date -u +%Y%m%d).txt
