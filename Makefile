@@ -34,7 +34,7 @@ mutants:
 # ---- benchmarks ---------------------------------------------------------
 # The suite: every family, -cpu 1,2,4 (this machine has 2 cores; 4 shows
 # oversubscription), 10 passes of short runs (benchstat wants samples more
-# than long runs). About 28 minutes here (1663 s for the baseline, under load).
+# than long runs). About 29 minutes here (1761 s for the baseline, load 1 to 3).
 BENCH_CPUS ?= 1,2,4
 BENCH_PASSES ?= 10
 BENCH_TIME ?= 80ms
