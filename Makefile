@@ -113,5 +113,5 @@ gate:
 	@test -n "$(FILE)" || { echo "usage: make gate FILE=results/bench-....txt"; exit 2; }
 	$(GO) run ./cmd/llmbench gate --baseline results/baseline/bench.txt --candidate $(FILE)
 
-## baseline: refresh the committed benchmark baseline (make bench, about 28 minutes).
+## baseline: refresh the committed benchmark baseline (make bench, about 29 minutes).
 baseline: baseline-bench
