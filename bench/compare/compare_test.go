@@ -258,6 +258,28 @@ func TestGateExactUnitRise(t *testing.T) {
 	assert.False(t, rep.Failed(), "within a 50 %% tolerance")
 }
 
+// A B/op figure that the baseline itself measured with a spread of a few
+// bytes (359 534 to 359 558 in the real one) passes a candidate whose
+// median moved within that spread, and fails one beyond it.
+func TestGateExactUnitWithinTheBaselinesSpread(t *testing.T) {
+	lines := func(values ...int) string {
+		var b strings.Builder
+		b.WriteString("goos: linux\ngoarch: amd64\ncpu: Test CPU\n")
+		for _, v := range values {
+			fmt.Fprintf(&b, "BenchmarkM\t100\t1000 ns/op\t%d B/op\t10 allocs/op\n", v)
+		}
+		return b.String()
+	}
+	base := rawFile(t, "a.txt", lines(359537, 359537, 359538, 359540, 359540, 359541, 359549, 359555, 359558, 359558))
+	within := rawFile(t, "b.txt", lines(359534, 359537, 359541, 359545, 359552, 359553, 359554, 359555, 359558, 359559))
+	rep := gate(t, base, within, GateOptions{Units: []string{"B/op"}})
+	assert.False(t, rep.Failed(), "a median 12.5 B higher, within the baseline's 18 B of spread")
+
+	beyond := rawFile(t, "c.txt", lines(359590, 359590, 359591, 359592, 359593, 359594, 359595, 359596, 359597, 359598))
+	rep = gate(t, base, beyond, GateOptions{Units: []string{"B/op"}})
+	require.Len(t, rep.Offenses, 1, "53 B more than the baseline's median, beyond every baseline sample")
+}
+
 func TestGateBetterHigherUnitFalling(t *testing.T) {
 	meta := "Unit req/s better=higher\nUnit leaks assume=exact better=lower\n"
 	base := writeFile(t, "a.txt", 1, meta, bench{"BenchmarkS", 10, 100, 3, "1000 req/s"})

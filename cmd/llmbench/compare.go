@@ -114,7 +114,8 @@ func newGateCmd() *cobra.Command {
 		Long: `Compare a candidate with a baseline and exit 1 only where a change is both
 statistically significant (Mann-Whitney U, p <= --alpha) and worse than
 --threshold; exact units (allocs/op, B/op, and units marked assume=exact)
-fail on any rise beyond --exact-tolerance. Thresholds are percentages
+fail on any rise beyond --exact-tolerance (and beyond the baseline's own
+spread, where its samples differ). Thresholds are percentages
 with their sign (5%); 100% or more needs --allow-large-threshold.
 
 A gate that cannot judge exits 2, never PASS: too few samples (with the
