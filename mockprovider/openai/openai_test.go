@@ -5,6 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -436,4 +439,43 @@ func TestServeShutsDownWithContext(t *testing.T) {
 	assert.NoError(t, <-done)
 	_, err = c.Generate(context.Background(), "q")
 	assert.Error(t, err, "closed")
+}
+
+// A client that never finishes its body is cut off at the read timeout; a
+// stream that lasts longer than the timeout is still served whole.
+func TestServeBoundsSlowClients(t *testing.T) {
+	defer func(r time.Duration) { readTimeout = r }(readTimeout)
+	readTimeout = 300 * time.Millisecond
+	cfg := fastConfig()
+	cfg.ITL = mockprovider.DistSpec{Dist: "constant", Value: q(float64(100*time.Millisecond), true)} // 12 tokens: 1.1 s
+	p, err := mockprovider.New(cfg)
+	require.NoError(t, err)
+	ln, err := Listen("127.0.0.1:0")
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- Serve(ctx, ln, NewServer(p)) }()
+	defer func() { cancel(); assert.NoError(t, <-done) }()
+
+	conn, err := net.Dial("tcp", ln.Addr().String())
+	require.NoError(t, err)
+	defer conn.Close()
+	_, err = fmt.Fprintf(conn, "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"model\":")
+	require.NoError(t, err)
+	require.NoError(t, conn.SetReadDeadline(time.Now().Add(10*time.Second)))
+	_, err = io.ReadAll(conn) // ends when the server closes the connection
+	var nerr net.Error
+	assert.False(t, errors.As(err, &nerr) && nerr.Timeout(), "the server kept a half-sent request's connection for 10 s")
+
+	c, err := NewClient(ClientConfig{BaseURL: "http://" + ln.Addr().String() + "/v1", Model: "m", Timeout: 10 * time.Second})
+	require.NoError(t, err)
+	defer c.Close()
+	ch, err := c.Stream(context.Background(), "q")
+	require.NoError(t, err)
+	var toks []domain.Token
+	for tok := range ch {
+		toks = append(toks, tok)
+	}
+	require.Len(t, toks, 13, "a stream longer than the read timeout is served whole: 12 content tokens and the finish")
+	assert.True(t, toks[12].Finished)
 }

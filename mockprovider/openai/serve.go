@@ -16,6 +16,15 @@ const DefaultAddr = "127.0.0.1:8080"
 // its context ends.
 const ShutdownGrace = 5 * time.Second
 
+// A client that sends its body slowly, or holds a connection idle, ties up
+// a connection: each has a bound. The read deadline covers the request and
+// is lifted once its body is read, so streams of any length are served.
+// Variables, so that a test can shorten them.
+var (
+	readTimeout = 30 * time.Second
+	idleTimeout = 2 * time.Minute
+)
+
 // Listen opens addr (":0" for a free port) and returns the bound listener.
 func Listen(addr string) (net.Listener, error) { return net.Listen("tcp", addr) }
 
@@ -23,7 +32,7 @@ func Listen(addr string) (net.Listener, error) { return net.Listen("tcp", addr) 
 // connections, streams in progress get ShutdownGrace to finish, and the rest
 // are closed. It returns nil after a shutdown caused by ctx.
 func Serve(ctx context.Context, ln net.Listener, h http.Handler) error {
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: readTimeout, IdleTimeout: idleTimeout}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
