@@ -209,19 +209,20 @@ marked partial).`,
 				served := make(chan error, 1)
 				go func() { served <- live.Serve(ctx, metricsLn, live.NewCollector(opts.Live, segment)) }()
 				defer func() { stop(); <-served }()
-				if !quiet {
-					fmt.Fprintf(stderr, "llmbench: live metrics on http://%s/metrics\n", metricsLn.Addr())
-				}
+				// Even with --quiet: with port 0, this line is the only way
+				// to find the endpoint.
+				fmt.Fprintf(stderr, "llmbench: live metrics on http://%s/metrics\n", metricsLn.Addr())
 			}
 			if f, ok := rawStderr.(*os.File); ok && !quiet && term.IsTerminal(int(f.Fd())) {
 				opts.Progress = newProgressBar(stderr)
 			}
+			if d := time.Until(start); !start.IsZero() && d > time.Second {
+				// Silent, a run waiting for its instant looks hung (even
+				// with --quiet).
+				fmt.Fprintf(stderr, "llmbench: waiting for --start-at %s (in %s)\n", start.Format(time.RFC3339), d.Round(time.Second))
+			}
 			if !quiet {
 				fmt.Fprintf(stderr, "llmbench: %s: %d variant(s) × %d repetition(s)\n", p.Name, len(p.Variants), p.Repeat)
-				if d := time.Until(start); !start.IsZero() && d > time.Second {
-					// Silent, a run waiting for its instant looks hung.
-					fmt.Fprintf(stderr, "llmbench: waiting for --start-at %s (in %s)\n", start.Format(time.RFC3339), d.Round(time.Second))
-				}
 			} else {
 				opts.Log = stderr // the tables, which list the warnings, are not printed
 			}
@@ -305,7 +306,7 @@ marked partial).`,
 	f.StringVar(&startAt, "start-at", "", "start at this RFC 3339 instant, every repetition in a slot of its own after it, so that segments on several machines run in step")
 	f.StringVar(&metricsAddr, "metrics-addr", "", "serve live Prometheus metrics on this address during the run (e.g. 127.0.0.1:9464; a port alone, :9464, is loopback; off by default)")
 	f.BoolVar(&noFloor, "no-floor", false, "skip measuring the harness's own floor (timer lateness, engine CPU per request; about 0.6 s) before the run")
-	f.BoolVar(&quiet, "quiet", false, "no progress and no tables, only warnings, errors and file names")
+	f.BoolVar(&quiet, "quiet", false, "no progress and no tables, only warnings, errors, file names and where to wait or look (--start-at, --metrics-addr)")
 	f.BoolVar(&withReport, "report", false, "also write report.html beside the results")
 	f.StringVar(&cpuprof, "cpuprofile", "", "write a CPU profile of the run (the harness's own cost included) to this file")
 	return cmd

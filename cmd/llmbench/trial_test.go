@@ -238,3 +238,11 @@ func TestMergeIntoASegmentIsRefused(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, before, after, "the segment is kept")
 }
+
+// With --quiet and port 0, the metrics line is the only way to find the
+// endpoint: it is printed all the same.
+func TestQuietRunStillSaysWhereItsMetricsAre(t *testing.T) {
+	code, _, errs := cli(t, "run", "testdata/tiny.yaml", "--metrics-addr", "127.0.0.1:0", "--quiet", "--no-floor", "--out", filepath.Join(t.TempDir(), "out"))
+	require.Equal(t, exitOK, code, errs)
+	assert.Regexp(t, `llmbench: live metrics on http://127\.0\.0\.1:[1-9][0-9]*/metrics`, errs)
+}
