@@ -422,21 +422,28 @@ func TestClientConfig(t *testing.T) {
 	assert.False(t, errors.Is(err, ErrMalformed))
 }
 
-func TestServeShutsDownWithContext(t *testing.T) {
-	p, err := mockprovider.New(fastConfig())
+// serve runs Serve with a provider of cfg on a free loopback port; stop
+// ends it and returns Serve's error.
+func serve(t *testing.T, cfg mockprovider.Config) (addr string, stop func() error) {
+	t.Helper()
+	p, err := mockprovider.New(cfg)
 	require.NoError(t, err)
 	ln, err := Listen("127.0.0.1:0")
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- Serve(ctx, ln, NewServer(p)) }()
-	c, err := NewClient(ClientConfig{BaseURL: "http://" + ln.Addr().String() + "/v1", Model: "m"})
+	return ln.Addr().String(), func() error { cancel(); return <-done }
+}
+
+func TestServeShutsDownWithContext(t *testing.T) {
+	addr, stop := serve(t, fastConfig())
+	c, err := NewClient(ClientConfig{BaseURL: "http://" + addr + "/v1", Model: "m"})
 	require.NoError(t, err)
 	defer c.Close()
 	_, err = c.Generate(context.Background(), "q")
 	require.NoError(t, err)
-	cancel()
-	assert.NoError(t, <-done)
+	assert.NoError(t, stop())
 	_, err = c.Generate(context.Background(), "q")
 	assert.Error(t, err, "closed")
 }
@@ -448,16 +455,10 @@ func TestServeBoundsSlowClients(t *testing.T) {
 	readTimeout = 300 * time.Millisecond
 	cfg := fastConfig()
 	cfg.ITL = mockprovider.DistSpec{Dist: "constant", Value: q(float64(100*time.Millisecond), true)} // 12 tokens: 1.1 s
-	p, err := mockprovider.New(cfg)
-	require.NoError(t, err)
-	ln, err := Listen("127.0.0.1:0")
-	require.NoError(t, err)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- Serve(ctx, ln, NewServer(p)) }()
-	defer func() { cancel(); assert.NoError(t, <-done) }()
+	addr, stop := serve(t, cfg)
+	defer func() { assert.NoError(t, stop()) }()
 
-	conn, err := net.Dial("tcp", ln.Addr().String())
+	conn, err := net.Dial("tcp", addr)
 	require.NoError(t, err)
 	defer conn.Close()
 	_, err = fmt.Fprintf(conn, "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"model\":")
@@ -467,7 +468,7 @@ func TestServeBoundsSlowClients(t *testing.T) {
 	var nerr net.Error
 	assert.False(t, errors.As(err, &nerr) && nerr.Timeout(), "the server kept a half-sent request's connection for 10 s")
 
-	c, err := NewClient(ClientConfig{BaseURL: "http://" + ln.Addr().String() + "/v1", Model: "m", Timeout: 10 * time.Second})
+	c, err := NewClient(ClientConfig{BaseURL: "http://" + addr + "/v1", Model: "m", Timeout: 10 * time.Second})
 	require.NoError(t, err)
 	defer c.Close()
 	ch, err := c.Stream(context.Background(), "q")
