@@ -283,6 +283,9 @@ func uTestMinP(n1, n2 int) float64 {
 	return math.Min(1, 2/c)
 }
 
+// ErrNoMatch is Compare's error when the filter leaves no result.
+var ErrNoMatch = errors.New("no results match (check --filter)")
+
 // Compare builds one Table per unit.
 func Compare(ds *Dataset, o Options) ([]*Table, error) {
 	o.defaults()
@@ -334,7 +337,7 @@ func Compare(ds *Dataset, o Options) ([]*Table, error) {
 		}
 	}
 	if len(units) == 0 {
-		return nil, errors.New("no results match (check --filter)")
+		return nil, ErrNoMatch
 	}
 	thresholds := benchmath.DefaultThresholds
 	thresholds.CompareAlpha = o.Alpha
