@@ -65,7 +65,7 @@ side by side (any benchproc projection: /key, .name, .file, goos, ...).
 			if err := compare.Write(cmd.OutOrStdout(), tables, format); err != nil {
 				return badInput(err)
 			}
-			return nil
+			return nothingCompared(tables, o.Col)
 		},
 	}
 	f := cmd.Flags()
@@ -76,6 +76,26 @@ side by side (any benchproc projection: /key, .name, .file, goos, ...).
 	f.Float64Var(&o.Alpha, "alpha", 0.05, "significance level of the U test")
 	f.Float64Var(&o.Confidence, "confidence", 0.95, "confidence level of the intervals")
 	return cmd
+}
+
+// nothingCompared refuses tables with several columns where no row has a
+// value in the first column and another: two files that share no
+// benchmark (the cache matrix against the baseline, a renamed benchmark)
+// printed side by side, every change blank, and exited 0.
+func nothingCompared(tables []*compare.Table, col string) error {
+	cols := 0
+	for _, t := range tables {
+		cols = max(cols, len(t.Cols))
+		for _, c := range t.Cells {
+			if c.Cmp != nil {
+				return nil
+			}
+		}
+	}
+	if cols < 2 {
+		return nil // one column: a summary, not a comparison
+	}
+	return badInputf("nothing was compared: no benchmark has a value in the first column (--col %s) and in another; do the files or variants share any benchmark?", col)
 }
 
 // filterKey is a sub-benchmark key in a benchproc filter: /KEY:VALUE,

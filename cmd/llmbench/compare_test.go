@@ -154,3 +154,19 @@ func TestCompareFilterTypos(t *testing.T) {
 		assert.Equal(t, exitOK, code, "%s: %s", ok, errs)
 	}
 }
+
+// TestCompareOfFilesSharingNothing: the cache matrix compared with the
+// baseline printed both side by side, every change blank, and exited 0.
+func TestCompareOfFilesSharingNothing(t *testing.T) {
+	dir := t.TempDir()
+	a := benchFile(t, dir, "a.txt", "BenchmarkCache/impl=lockfree-2", 6, 30, "ns/op", 0)
+	b := benchFile(t, dir, "b.txt", "BenchmarkCacheMatrix/impl=lockfree-2", 6, 40, "ns/op", 0)
+	code, _, errs := cli(t, "compare", a, b)
+	assert.Equal(t, exitBadInput, code, errs)
+	assert.Contains(t, errs, "nothing was compared: no benchmark has a value in the first column (--col .file) and in another")
+
+	for _, args := range [][]string{{a}, {a, a}, {"--col", "/impl", a}} {
+		code, _, errs = cli(t, append([]string{"compare"}, args...)...)
+		assert.Equal(t, exitOK, code, "%v: %s", args, errs)
+	}
+}
