@@ -29,8 +29,8 @@ type Dataset struct {
 	Results []*benchfmt.Result
 	Units   benchfmt.UnitMetadataMap
 	// Configs holds, per file, the configuration lines that describe the
-	// machine (goos, goarch, cpu, go, nproc), for the different-machine
-	// warning, and the scenario of an llmbench run's results.txt.
+	// machine (goos, goarch, cpu, go, nproc) and the benchtime, for the
+	// gate's warnings, and the scenario of an llmbench run's results.txt.
 	Configs map[string]map[string]string
 }
 
@@ -40,6 +40,10 @@ var machineKeys = []string{"goos", "goarch", "cpu", "go", "nproc"}
 // results.txt is told apart from go test output: how to get more samples
 // differs (--repeat against -count).
 const scenarioKey = "scenario"
+
+// benchtimeKey is the configuration line scripts/bench.sh writes: a gate
+// of runs at different benchtimes warns.
+const benchtimeKey = "benchtime"
 
 // sourceHashKey and partialKey are the configuration lines of an llmbench
 // run's results.txt that say which scenario text ran, and whether the run
@@ -78,7 +82,7 @@ func Read(paths ...string) (*Dataset, error) {
 				cfg = map[string]string{}
 				ds.Configs[file] = cfg
 			}
-			for _, k := range append(machineKeys, scenarioKey, sourceHashKey, partialKey, sweepKey) {
+			for _, k := range append(machineKeys, benchtimeKey, scenarioKey, sourceHashKey, partialKey, sweepKey) {
 				if v := r.GetConfig(k); v != "" {
 					if _, seen := cfg[k]; !seen {
 						cfg[k] = v
@@ -279,6 +283,9 @@ func uTestMinP(n1, n2 int) float64 {
 	return math.Min(1, 2/c)
 }
 
+// ErrNoMatch is Compare's error when the filter leaves no result.
+var ErrNoMatch = errors.New("no results match (check --filter)")
+
 // Compare builds one Table per unit.
 func Compare(ds *Dataset, o Options) ([]*Table, error) {
 	o.defaults()
@@ -330,7 +337,7 @@ func Compare(ds *Dataset, o Options) ([]*Table, error) {
 		}
 	}
 	if len(units) == 0 {
-		return nil, errors.New("no results match (check --filter)")
+		return nil, ErrNoMatch
 	}
 	thresholds := benchmath.DefaultThresholds
 	thresholds.CompareAlpha = o.Alpha

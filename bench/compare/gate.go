@@ -226,6 +226,7 @@ func Gate(base, cand *Dataset, o GateOptions) (*Report, error) {
 	undirected := map[string]bool{} // on both sides, better direction unknown
 	inputs := map[string]bool{}     // declared role=input: what was asked, not measured
 	gaps := map[string]*unitGap{}
+	newUnits := map[string][]string{} // unit -> benchmarks that report it in the candidate only
 	for _, name := range names {
 		var onlyBase, onlyCand []string
 		for _, unit := range sortedUnits(b[name], c[name]) {
@@ -239,6 +240,9 @@ func Gate(base, cand *Dataset, o GateOptions) (*Report, error) {
 			switch {
 			case !inB:
 				onlyCand = append(onlyCand, unit)
+				if better != 0 && asked(unit) {
+					newUnits[unit] = append(newUnits[unit], name)
+				}
 				continue
 			case !inC:
 				if better != 0 && asked(unit) {
@@ -311,6 +315,19 @@ func Gate(base, cand *Dataset, o GateOptions) (*Report, error) {
 	for _, u := range sortedKeys(keysOf(gaps)) {
 		if judged[u] { // compared elsewhere: a gap, not a blind spot
 			rep.Warnings = append(rep.Warnings, "not compared: "+gaps[u].text(u))
+		}
+	}
+	replacing := map[string]bool{} // candidate units already named by a gap (ms/op for ns/op)
+	for _, g := range gaps {
+		for u := range g.instead {
+			replacing[u] = true
+		}
+	}
+	for _, u := range sortedKeys(keysOf(newUnits)) {
+		// A unit asked for and never compared is already unjudged; the
+		// rest would pass unseen: say they were not gated.
+		if !replacing[u] && (len(o.Units) == 0 || judged[u]) {
+			rep.Warnings = append(rep.Warnings, "not gated: "+newUnitText(u, newUnits[u]))
 		}
 	}
 	if len(undirected) > 0 && len(o.Units) == 0 {
@@ -440,6 +457,21 @@ func (g *unitGap) text(unit string) string {
 	}
 	if unit == "B/op" || unit == "allocs/op" {
 		return msg + " (was the candidate run without -benchmem?)"
+	}
+	return msg
+}
+
+// newUnitText says which benchmarks report a unit in the candidate only:
+// the baseline has nothing to compare it with (a baseline made without
+// -benchmem, say), so the gate cannot see it rise.
+func newUnitText(unit string, names []string) string {
+	which := names[0]
+	if len(names) > 1 {
+		which += fmt.Sprintf(" and %d more", len(names)-1)
+	}
+	msg := fmt.Sprintf("%s is reported by the candidate and not by the baseline, for %s: the baseline has nothing to compare it with", unit, which)
+	if unit == "B/op" || unit == "allocs/op" {
+		return msg + " (was the baseline run without -benchmem?)"
 	}
 	return msg
 }
@@ -578,34 +610,43 @@ func mergeUnits(a, b benchfmt.UnitMetadataMap) benchfmt.UnitMetadataMap {
 	return out
 }
 
-// machineWarnings notes configuration lines that differ between the two
-// sides: figures from different machines are not comparable.
-func machineWarnings(base, cand *Dataset) []string {
-	first := func(ds *Dataset) map[string]string {
-		out := map[string]string{}
-		files := make([]string, 0, len(ds.Configs))
-		for f := range ds.Configs {
-			files = append(files, f)
-		}
-		sort.Strings(files)
-		for _, f := range files {
-			for k, v := range ds.Configs[f] {
-				if _, ok := out[k]; !ok {
-					out[k] = v
-				}
+// firstConfig is a dataset's configuration lines, the first file's value
+// of each key (files in name order).
+func firstConfig(ds *Dataset) map[string]string {
+	out := map[string]string{}
+	files := make([]string, 0, len(ds.Configs))
+	for f := range ds.Configs {
+		files = append(files, f)
+	}
+	sort.Strings(files)
+	for _, f := range files {
+		for k, v := range ds.Configs[f] {
+			if _, ok := out[k]; !ok {
+				out[k] = v
 			}
 		}
-		return out
 	}
-	b, c := first(base), first(cand)
+	return out
+}
+
+// machineWarnings notes configuration lines that differ between the two
+// sides: figures from different machines are not comparable, nor, where a
+// figure depends on b.N (amortised growth in B/op), figures from runs of
+// different benchtimes (the benchtime line of scripts/bench.sh).
+func machineWarnings(base, cand *Dataset) []string {
+	b, c := firstConfig(base), firstConfig(cand)
 	var diffs []string
 	for _, k := range machineKeys {
 		if bv, cv := b[k], c[k]; bv != "" && cv != "" && bv != cv {
 			diffs = append(diffs, fmt.Sprintf("%s %q vs %q", k, bv, cv))
 		}
 	}
-	if len(diffs) == 0 {
-		return nil
+	var out []string
+	if len(diffs) > 0 {
+		out = append(out, "baseline and candidate come from different machines or toolchains ("+strings.Join(diffs, "; ")+"): differences may not be the code's")
 	}
-	return []string{"baseline and candidate come from different machines or toolchains (" + strings.Join(diffs, "; ") + "): differences may not be the code's"}
+	if bv, cv := b[benchtimeKey], c[benchtimeKey]; bv != "" && cv != "" && bv != cv {
+		out = append(out, fmt.Sprintf("baseline and candidate ran at different benchtimes (%q vs %q): figures that depend on b.N (B/op of structures that grow by amortised steps) may differ without a change; run the candidate at the baseline's", bv, cv))
+	}
+	return out
 }

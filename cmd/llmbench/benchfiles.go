@@ -63,6 +63,21 @@ var projKey = regexp.MustCompile(`^/([^@,()]+)(@.*)?$`)
 // no benchmark has: benchproc groups every result under an empty value,
 // and the table, one column "all", reads as a comparison of nothing.
 func checkProjection(flag, proj string, ds *compare.Dataset) error {
+	known := subKeys(ds)
+	for _, field := range strings.Split(proj, ",") {
+		m := projKey.FindStringSubmatch(strings.TrimSpace(field))
+		if m == nil || known[m[1]] {
+			continue
+		}
+		return unknownKey(flag, proj, m[1], known)
+	}
+	return nil
+}
+
+// subKeys is the set of sub-benchmark keys the results have (/impl of
+// BenchmarkCache/impl=lockfree), and gomaxprocs, which benchproc derives
+// from the name's -N suffix.
+func subKeys(ds *compare.Dataset) map[string]bool {
 	known := map[string]bool{"gomaxprocs": true}
 	for _, r := range ds.Results {
 		_, parts := r.Name.Parts()
@@ -72,19 +87,16 @@ func checkProjection(flag, proj string, ds *compare.Dataset) error {
 			}
 		}
 	}
-	for _, field := range strings.Split(proj, ",") {
-		m := projKey.FindStringSubmatch(strings.TrimSpace(field))
-		if m == nil || known[m[1]] {
-			continue
+	return known
+}
+
+func unknownKey(flag, expr, key string, known map[string]bool) error {
+	keys := make([]string, 0, len(known))
+	for k := range known {
+		if k != "gomaxprocs" {
+			keys = append(keys, "/"+k)
 		}
-		keys := make([]string, 0, len(known))
-		for k := range known {
-			if k != "gomaxprocs" {
-				keys = append(keys, "/"+k)
-			}
-		}
-		slices.Sort(keys)
-		return badInputf("%s %s: no benchmark has the key %q; the benchmarks' keys: %s", flag, proj, m[1], strings.Join(keys, ", "))
 	}
-	return nil
+	slices.Sort(keys)
+	return badInputf("%s %s: no benchmark has the key %q; the benchmarks' keys: %s", flag, expr, key, strings.Join(keys, ", "))
 }

@@ -3,7 +3,10 @@ package main
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"math"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -49,14 +52,20 @@ side by side (any benchproc projection: /key, .name, .file, goos, ...).
 			if err := checkProjection("--row", o.Row, ds); err != nil {
 				return err
 			}
+			if err := checkFilter(o.Filter, ds); err != nil {
+				return err
+			}
 			tables, err := compare.Compare(ds, o)
+			if errors.Is(err, compare.ErrNoMatch) {
+				return badInputf("--filter %s: no result matches; the files' benchmarks: %s", o.Filter, benchNames(ds))
+			}
 			if err != nil {
 				return badInput(err)
 			}
 			if err := compare.Write(cmd.OutOrStdout(), tables, format); err != nil {
 				return badInput(err)
 			}
-			return nil
+			return nothingCompared(tables, o.Col)
 		},
 	}
 	f := cmd.Flags()
@@ -67,6 +76,59 @@ side by side (any benchproc projection: /key, .name, .file, goos, ...).
 	f.Float64Var(&o.Alpha, "alpha", 0.05, "significance level of the U test")
 	f.Float64Var(&o.Confidence, "confidence", 0.95, "confidence level of the intervals")
 	return cmd
+}
+
+// nothingCompared refuses tables with several columns where no row has a
+// value in the first column and another: two files that share no
+// benchmark (the cache matrix against the baseline, a renamed benchmark)
+// printed side by side, every change blank, and exited 0.
+func nothingCompared(tables []*compare.Table, col string) error {
+	cols := 0
+	for _, t := range tables {
+		cols = max(cols, len(t.Cols))
+		for _, c := range t.Cells {
+			if c.Cmp != nil {
+				return nil
+			}
+		}
+	}
+	if cols < 2 {
+		return nil // one column: a summary, not a comparison
+	}
+	return badInputf("nothing was compared: no benchmark has a value in the first column (--col %s) and in another; do the files or variants share any benchmark?", col)
+}
+
+// filterKey is a sub-benchmark key in a benchproc filter: /KEY:VALUE,
+// perhaps negated (-/KEY:...) or inside parentheses.
+var filterKey = regexp.MustCompile(`(?:^|[\s(])-?/([^\s:()@"]+):`)
+
+// checkFilter refuses a --filter that names a sub-benchmark key no
+// benchmark has: benchproc reads the missing key as empty, so a typo
+// (/imp:lockfree) matches nothing, or, inside an OR, silently drops its
+// side from the table.
+func checkFilter(filter string, ds *compare.Dataset) error {
+	known := subKeys(ds)
+	for _, m := range filterKey.FindAllStringSubmatch(filter, -1) {
+		if !known[m[1]] {
+			return unknownKey("--filter", filter, m[1], known)
+		}
+	}
+	return nil
+}
+
+// benchNames lists the benchmarks' base names (.name, as a filter
+// matches them: Cache for BenchmarkCache/impl=seed-2), at most 30.
+func benchNames(ds *compare.Dataset) string {
+	seen := map[string]bool{}
+	for _, r := range ds.Results {
+		base, _ := r.Name.Parts()
+		seen[strings.TrimPrefix(string(base), "Benchmark")] = true
+	}
+	names := slices.Sorted(maps.Keys(seen))
+	if len(names) > 30 {
+		return strings.Join(names[:30], ", ") + fmt.Sprintf(" and %d more", len(names)-30)
+	}
+	return strings.Join(names, ", ")
 }
 
 // probability checks a flag that must lie strictly between 0 and 1. The

@@ -130,3 +130,43 @@ func TestGateTooFewSamplesOneMessage(t *testing.T) {
 	assert.NotContains(t, out, "± ∞")
 	assert.NotContains(t, out, "p=1.000 n=1)")
 }
+
+// TestCompareFilterTypos: a --filter key no benchmark has (/imp:lockfree)
+// said only "no results match (check --filter)", and inside an OR it
+// silently dropped its side from the table; a name that matches nothing
+// did not say which names exist.
+func TestCompareFilterTypos(t *testing.T) {
+	dir := t.TempDir()
+	f := benchFile(t, dir, "a.txt", "BenchmarkCache/impl=lockfree/keys=1000-2", 6, 30, "ns/op", 0)
+	for _, c := range []struct{ filter, want string }{
+		{"/imp:lockfree", `--filter /imp:lockfree: no benchmark has the key "imp"; the benchmarks' keys: /impl, /keys`},
+		{".name:Cache (/impl:lockfree OR /imlp:otter)", `no benchmark has the key "imlp"`},
+		{".name:Cache -/kyes:1000", `no benchmark has the key "kyes"`},
+		{".name:Cashe", "--filter .name:Cashe: no result matches; the files' benchmarks: Cache"},
+		{"/impl:lockfre", "--filter /impl:lockfre: no result matches"},
+	} {
+		code, out, errs := cli(t, "compare", f, "--col", "/impl", "--filter", c.filter)
+		assert.Equal(t, exitBadInput, code, "%s: %s", c.filter, out)
+		assert.Contains(t, errs, c.want, c.filter)
+	}
+	for _, ok := range []string{"/impl:lockfree /keys:1000", ".name:Cache /gomaxprocs:2", "-/impl:seed", "(/impl:lockfree OR /impl:seed)"} {
+		code, _, errs := cli(t, "compare", f, "--col", "/impl", "--filter", ok)
+		assert.Equal(t, exitOK, code, "%s: %s", ok, errs)
+	}
+}
+
+// TestCompareOfFilesSharingNothing: the cache matrix compared with the
+// baseline printed both side by side, every change blank, and exited 0.
+func TestCompareOfFilesSharingNothing(t *testing.T) {
+	dir := t.TempDir()
+	a := benchFile(t, dir, "a.txt", "BenchmarkCache/impl=lockfree-2", 6, 30, "ns/op", 0)
+	b := benchFile(t, dir, "b.txt", "BenchmarkCacheMatrix/impl=lockfree-2", 6, 40, "ns/op", 0)
+	code, _, errs := cli(t, "compare", a, b)
+	assert.Equal(t, exitBadInput, code, errs)
+	assert.Contains(t, errs, "nothing was compared: no benchmark has a value in the first column (--col .file) and in another")
+
+	for _, args := range [][]string{{a}, {a, a}, {"--col", "/impl", a}} {
+		code, _, errs = cli(t, append([]string{"compare"}, args...)...)
+		assert.Equal(t, exitOK, code, "%v: %s", args, errs)
+	}
+}
