@@ -50,7 +50,7 @@ bench:
 ## bench-quick: a subset (cache, stream, validate, compute), in under 2 minutes.
 bench-quick:
 	scripts/bench.sh results/bench-quick.txt 5 50ms 1,2 \
-		'BenchmarkCache/impl=.*/reads=90/keys=1000/dist=zipf|BenchmarkStreamPool/.*/tokens=16|BenchmarkValidate/.*/schema=small|BenchmarkCompute' MockFidelity
+		'^BenchmarkCache$$/impl=.*/^reads=90$$/^keys=1000$$/^dist=zipf$$|BenchmarkStreamPool/.*/tokens=16|BenchmarkValidate/.*/schema=small|BenchmarkCompute' MockFidelity
 	go tool benchstat -col /impl results/bench-quick.txt
 
 ## bench-cache-matrix: the response cache's whole workload matrix
