@@ -48,7 +48,7 @@ func build(s *spec.Scenario, dir string) (*Plan, error) {
 	// A schedule that cannot send one measured request measures nothing:
 	// refuse it now rather than report a run of nothing.
 	if l := &p.Load; errs.Len() == 0 && l.Open() && l.Requests == 0 {
-		if n := l.Offered() * l.Window().Seconds(); n < 1 {
+		if n := l.scheduled(); n < 1 {
 			at("workload", "the schedule sends %.3g requests in its measured %s: nothing would be measured; raise the rate or the duration", n, l.Window())
 		}
 	}

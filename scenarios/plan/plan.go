@@ -168,6 +168,19 @@ func (l *Load) rampRequests(a, b time.Duration) float64 {
 	return n
 }
 
+// scheduled is how many measured requests the schedule sends when that is
+// known: its request count, or an open loop's rate over its window (0 for
+// a closed loop run for a duration).
+func (l *Load) scheduled() float64 {
+	if l.Requests > 0 {
+		return float64(l.Requests)
+	}
+	if l.Open() {
+		return l.Offered() * l.Window().Seconds()
+	}
+	return 0
+}
+
 // Expected is about how many measured requests a repetition schedules (a
 // guess for a closed loop without a rate).
 func (l *Load) Expected() int64 {

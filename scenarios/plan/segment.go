@@ -52,12 +52,7 @@ func (p *Plan) setSegment(s Segment) error {
 	// Every segment must have a request to measure: the schedule's
 	// requests go round-robin, so with fewer of them than segments the
 	// last segments would run, measure nothing and fail.
-	l := &p.Load
-	n := float64(l.Requests)
-	if n == 0 && l.Open() {
-		n = l.Offered() * l.Window().Seconds()
-	}
-	if n > 0 && n < float64(s.Count) {
+	if n := p.Load.scheduled(); n > 0 && n < float64(s.Count) {
 		return &OverrideError{"segment", s.String(), fmt.Sprintf("the schedule sends %.3g measured requests, fewer than its %d segments: some would measure nothing; split it into at most %d, or raise the rate or the duration", n, s.Count, max(1, int(n)))}
 	}
 	p.Segment = &s
