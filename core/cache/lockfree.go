@@ -231,8 +231,10 @@ func (c *lockFreeCache) GetKey(k Key) (domain.Response, bool) {
 // hit records a use of e: the CLOCK bit, stored only when clear, and the
 // count, in the usage log.
 func (c *lockFreeCache) hit(e *entry) {
-	if c.ablation.AlwaysMark || !e.referenced.Load() {
+	if c.ablation.AlwaysMark {
 		e.referenced.Store(true)
+	} else {
+		e.mark()
 	}
 	if c.ablation.CountEachHit {
 		e.usage.Add(1)
