@@ -67,10 +67,11 @@ type repAcc struct {
 	windows     map[int64]*Window // by end, in Unix seconds
 	bottlenecks []string
 	segments    int
-	// first and last window start among the segments: apart by much of
-	// the window, the segments did not run together.
-	firstStart, lastStart time.Time
-	err                   error
+	// the last window start among the segments (out.WindowStart is the
+	// first): apart by much of the window, the segments did not run
+	// together.
+	lastStart time.Time
+	err       error
 }
 
 // NewMerger starts a merge.
@@ -163,13 +164,8 @@ func (a *repAcc) add(r *RepResult, seg int) {
 	if !r.WindowStart.IsZero() && (o.WindowStart.IsZero() || r.WindowStart.Before(o.WindowStart)) {
 		o.WindowStart = r.WindowStart
 	}
-	if !r.WindowStart.IsZero() {
-		if a.firstStart.IsZero() || r.WindowStart.Before(a.firstStart) {
-			a.firstStart = r.WindowStart
-		}
-		if r.WindowStart.After(a.lastStart) {
-			a.lastStart = r.WindowStart
-		}
+	if r.WindowStart.After(a.lastStart) {
+		a.lastStart = r.WindowStart
 	}
 	if r.LastDone.After(o.LastDone) {
 		o.LastDone = r.LastDone
@@ -238,7 +234,7 @@ func (g *Merger) Result() (*Results, error) {
 			if a.err != nil {
 				return nil, &MergeError{Msg: fmt.Sprintf("%s repetition %d: %v", g.m.Variants[i].Name, k+1, a.err)}
 			}
-			if d := a.lastStart.Sub(a.firstStart); d > apart {
+			if d := a.lastStart.Sub(a.out.WindowStart); d > apart {
 				apart, window = d, a.out.Window
 			}
 			g.m.Variants[i].Reps = append(g.m.Variants[i].Reps, a.result(n))
